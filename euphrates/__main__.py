@@ -1,0 +1,5 @@
+import sys
+
+from euphrates.cli import main
+
+sys.exit(main())

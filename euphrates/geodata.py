@@ -1,0 +1,324 @@
+"""Loading and validating the geodata layers.
+
+Each layer is one GeoJSON file checked feature by feature against its declared schema (`schema.py`), its
+geometry type, validity and extent. A layer with any problem is reported and skipped; the others still load.
+Problems name the file, the feature (index and id) and what is wrong; nothing raises to the caller.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import geopandas as gpd
+import shapely
+from pydantic import BaseModel, ValidationError
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from euphrates import schema
+
+DEFAULT_GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
+MAX_LAYER_BYTES = 50 * 1024 * 1024
+# Where the war's features can be: lon/lat box around Syria, Iraq and Tehran. A point outside it is most
+# likely a swapped or mistyped coordinate.
+THEATRE_BOUNDS = (34.0, 29.0, 53.0, 38.0)
+WORLD_BOUNDS = (-180.0, -90.0, 180.0, 90.0)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    filename: str
+    props: type[BaseModel]
+    geometry_types: tuple[str, ...]
+    bounds: tuple[float, float, float, float]
+    title: str
+
+
+LAYERS: tuple[LayerSpec, ...] = (
+    LayerSpec("countries", "countries.geojson", schema.CountryProps, ("Polygon", "MultiPolygon"), WORLD_BOUNDS,
+              "Countries (Natural Earth)"),
+    LayerSpec("rivers", "rivers.geojson", schema.RiverProps, ("LineString", "MultiLineString"), THEATRE_BOUNDS,
+              "Rivers"),
+    LayerSpec("control_areas", "control_areas.geojson", schema.ControlAreaProps, ("Polygon", "MultiPolygon"),
+              THEATRE_BOUNDS, "Control areas (approximate)"),
+    LayerSpec("deconfliction", "deconfliction.geojson", schema.DeconflictionProps,
+              ("LineString", "MultiLineString"), THEATRE_BOUNDS, "Deconfliction line"),
+    LayerSpec("routes", "routes.geojson", schema.RouteProps, ("LineString", "MultiLineString"), THEATRE_BOUNDS,
+              "Routes and corridors"),
+    LayerSpec("sites", "sites.geojson", schema.SiteProps, ("Point",), THEATRE_BOUNDS, "Oil, gas and dams"),
+    LayerSpec("events", "events.geojson", schema.EventProps, ("Point",), THEATRE_BOUNDS, "Events"),
+    LayerSpec("towns", "towns.geojson", schema.TownProps, ("Point",), THEATRE_BOUNDS, "Towns"),
+)
+LAYER_BY_NAME = {spec.name: spec for spec in LAYERS}
+FACTIONS_FILE = "factions.json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    feature_index: int | None = None
+    feature_id: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.feature_index is not None:
+            where += f": feature {self.feature_index}"
+            if self.feature_id:
+                where += f" (id {self.feature_id!r})"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Layer:
+    spec: LayerSpec
+    records: list[BaseModel]
+    frame: gpd.GeoDataFrame
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def by_id(self) -> dict[str, BaseModel]:
+        return {record.id: record for record in self.records}
+
+
+@dataclass
+class GeoData:
+    directory: Path
+    factions: dict[str, schema.Faction]
+    layers: dict[str, Layer]
+    problems: list[Problem] = field(default_factory=list)
+
+    def layer(self, name: str) -> Layer | None:
+        return self.layers.get(name)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _LayerProblems(Exception):
+    """Internal: the problems that make a layer unusable."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def load_geodata(directory: str | Path = DEFAULT_GEODATA_DIR) -> GeoData:
+    """Load every layer of `directory`, cached until any of its files changes."""
+    path = Path(directory).resolve()
+    return _load_cached(path, _directory_signature(path))
+
+
+def _directory_signature(path: Path) -> tuple:
+    names = [FACTIONS_FILE] + [spec.filename for spec in LAYERS]
+    signature = []
+    for name in names:
+        try:
+            stat = (path / name).stat()
+            signature.append((name, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            signature.append((name, None, None))
+    return tuple(signature)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: Path, _signature: tuple) -> GeoData:
+    problems: list[Problem] = []
+    factions = _load_factions(path, problems)
+    layers: dict[str, Layer] = {}
+    for spec in LAYERS:
+        try:
+            layers[spec.name] = _load_layer(path, spec, set(factions))
+        except _LayerProblems as failed:
+            problems.extend(failed.problems)
+    problems.extend(_cross_layer_problems(path, layers))
+    return GeoData(directory=path, factions=factions, layers=layers, problems=problems)
+
+
+def _display_name(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def _read_json(path: Path) -> object:
+    name = _display_name(path)
+    if not path.exists():
+        raise _LayerProblems([Problem(name, "file not found")])
+    size = path.stat().st_size
+    if size > MAX_LAYER_BYTES:
+        raise _LayerProblems([Problem(name, f"file is {size / 1e6:.1f} MB, over the {MAX_LAYER_BYTES / 1e6:.0f} MB limit")])
+    if size == 0:
+        raise _LayerProblems([Problem(name, "file is empty")])
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise _LayerProblems([Problem(name, f"not UTF-8 text ({error.reason} at byte {error.start})")])
+    except json.JSONDecodeError as error:
+        raise _LayerProblems([Problem(name, f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")])
+
+
+def _load_factions(directory: Path, problems: list[Problem]) -> dict[str, schema.Faction]:
+    path = directory / FACTIONS_FILE
+    try:
+        raw = _read_json(path)
+        registry = schema.FactionRegistry.model_validate(raw)
+    except _LayerProblems as failed:
+        problems.extend(failed.problems)
+        return {}
+    except ValidationError as error:
+        problems.extend(Problem(_display_name(path), message) for message in _validation_messages(error))
+        return {}
+    factions: dict[str, schema.Faction] = {}
+    for faction in registry.factions:
+        if faction.id in factions:
+            problems.append(Problem(_display_name(path), f"duplicate faction id {faction.id!r}"))
+        factions[faction.id] = faction
+    return factions
+
+
+def _validation_messages(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"] if part != "__root__")
+        text = item["msg"].removeprefix("Value error, ")
+        messages.append(f"{location}: {text}" if location else text)
+    return messages
+
+
+def _load_layer(directory: Path, spec: LayerSpec, faction_ids: set[str]) -> Layer:
+    path = directory / spec.filename
+    name = _display_name(path)
+    raw = _read_json(path)
+    if not isinstance(raw, dict) or raw.get("type") != "FeatureCollection":
+        raise _LayerProblems([Problem(name, "top level is not a GeoJSON FeatureCollection")])
+    features = raw.get("features")
+    if not isinstance(features, list):
+        raise _LayerProblems([Problem(name, "'features' is not a list")])
+
+    problems: list[Problem] = []
+    records: list[BaseModel] = []
+    geometries = []
+    seen_ids: dict[str, int] = {}
+    for index, feature in enumerate(features):
+        feature_id = _feature_id(feature)
+
+        def report(message: str, index: int = index, feature_id: str | None = feature_id) -> None:
+            problems.append(Problem(name, message, index, feature_id))
+
+        record, geometry = _check_feature(feature, spec, faction_ids, report)
+        if record is None or geometry is None:
+            continue
+        if record.id in seen_ids:
+            report(f"duplicate id (also feature {seen_ids[record.id]})")
+            continue
+        seen_ids[record.id] = index
+        records.append(record)
+        geometries.append(geometry)
+    if problems:
+        raise _LayerProblems(problems)
+    rows = [record.model_dump(mode="json", by_alias=True) for record in records]
+    frame = gpd.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4326")
+    return Layer(spec=spec, records=records, frame=frame)
+
+
+def _feature_id(feature: object) -> str | None:
+    if isinstance(feature, dict):
+        properties = feature.get("properties")
+        if isinstance(properties, dict) and isinstance(properties.get("id"), str):
+            return properties["id"]
+    return None
+
+
+def _check_feature(feature, spec: LayerSpec, faction_ids: set[str], report):
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        report("not a GeoJSON Feature object")
+        return None, None
+    geometry = _check_geometry(feature.get("geometry"), spec, report)
+    properties = feature.get("properties")
+    if not isinstance(properties, dict):
+        report("properties missing or not an object")
+        return None, None
+    try:
+        record = spec.props.model_validate(properties)
+    except ValidationError as error:
+        for message in _validation_messages(error):
+            report(message)
+        return None, None
+    unknown = sorted(set(_faction_refs(record)) - faction_ids)
+    if unknown and faction_ids:
+        report(f"unknown faction id(s): {', '.join(unknown)}")
+        return None, None
+    return record, geometry
+
+
+def _check_geometry(raw, spec: LayerSpec, report):
+    if raw is None:
+        report("geometry is missing (null)")
+        return None
+    try:
+        geometry = shape(raw)
+    except Exception as error:  # shapely raises several types for malformed GeoJSON
+        report(f"geometry is malformed: {error}")
+        return None
+    if geometry.geom_type not in spec.geometry_types:
+        report(f"geometry is a {geometry.geom_type}; this layer takes {' or '.join(spec.geometry_types)}")
+        return None
+    if geometry.is_empty:
+        report("geometry is empty")
+        return None
+    coords = shapely.get_coordinates(geometry)
+    if not all(math.isfinite(value) for value in coords.flat):
+        report("geometry has a non-finite coordinate")
+        return None
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    if min_lat < -90 or max_lat > 90 or min_lon < -180 or max_lon > 180:
+        report(f"coordinates out of range (lon {min_lon:.4f}..{max_lon:.4f}, lat {min_lat:.4f}..{max_lat:.4f})")
+        return None
+    west, south, east, north = spec.bounds
+    if min_lon < west or max_lon > east or min_lat < south or max_lat > north:
+        report(
+            f"coordinates outside the map's area lon {west}..{east}, lat {south}..{north} "
+            f"(got lon {min_lon:.4f}..{max_lon:.4f}, lat {min_lat:.4f}..{max_lat:.4f}; lon/lat swapped?)"
+        )
+        return None
+    if not geometry.is_valid:
+        report(f"geometry is invalid: {explain_validity(geometry)}")
+        return None
+    return geometry
+
+
+def _faction_refs(record: BaseModel) -> Iterable[str]:
+    for entry in getattr(record, "control", []) or []:
+        if entry.controller:
+            yield entry.controller
+        yield from entry.factions
+    yield from getattr(record, "factions", []) or []
+    if isinstance(record, schema.ControlAreaProps):
+        yield record.faction
+
+
+def _cross_layer_problems(directory: Path, layers: dict[str, Layer]) -> list[Problem]:
+    """References from one layer to another: routes and events name towns."""
+    towns = layers.get("towns")
+    if towns is None:
+        return []
+    town_ids = set(towns.by_id())
+    problems = []
+    for layer_name, attribute in (("routes", "via"), ("events", "place")):
+        layer = layers.get(layer_name)
+        if layer is None:
+            continue
+        for index, record in enumerate(layer.records):
+            refs = getattr(record, attribute)
+            refs = [refs] if isinstance(refs, str) else (refs or [])
+            missing = [ref for ref in refs if ref not in town_ids]
+            if missing:
+                problems.append(Problem(_display_name(directory / layer.spec.filename),
+                                        f"{attribute} names unknown town(s): {', '.join(missing)}", index, record.id))
+    return problems

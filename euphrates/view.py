@@ -1,0 +1,132 @@
+"""`ViewState`: everything that decides what the map shows. The page, the URL, the static site and the PNG
+export all go through it, so one view always draws the same map."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from euphrates.timeline import DATA_END, DATA_START, DEFAULT_DATE
+
+OVERLAY_LAYERS: tuple[str, ...] = (
+    "control_areas", "rivers", "deconfliction", "routes", "sites", "events", "towns",
+)
+BASEMAPS: tuple[str, ...] = ("vector", "osm", "satellite")
+Basemap = Literal["vector", "osm", "satellite"]
+# Eastern Syria, from Manbij to Al-Qaim: the part of the war the article is about.
+DEFAULT_BOUNDS = (37.6, 33.9, 41.9, 37.2)
+DEFAULT_FACTIONS: tuple[str, ...] = ("sdf", "government", "isis", "iraq", "turkey", "rebels")
+
+Bounds = tuple[float, float, float, float]
+
+
+class ViewState(BaseModel):
+    """What the map shows: a day, the factions and layers switched on, the basemap and the framed area."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: dt.date = DEFAULT_DATE
+    factions: tuple[str, ...] = DEFAULT_FACTIONS
+    layers: tuple[str, ...] = OVERLAY_LAYERS
+    basemap: Basemap = "vector"
+    bounds: Bounds = DEFAULT_BOUNDS
+
+    @field_validator("date")
+    @classmethod
+    def _within_data(cls, value: dt.date) -> dt.date:
+        if not DATA_START <= value <= DATA_END:
+            raise ValueError(f"date must be between {DATA_START} and {DATA_END}")
+        return value
+
+    @field_validator("layers")
+    @classmethod
+    def _known_layers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in OVERLAY_LAYERS]
+        if unknown:
+            raise ValueError(f"unknown layer(s) {', '.join(unknown)}; known: {', '.join(OVERLAY_LAYERS)}")
+        return tuple(name for name in OVERLAY_LAYERS if name in value)
+
+    @field_validator("factions")
+    @classmethod
+    def _unique_factions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> ViewState:
+        west, south, east, north = self.bounds
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError("bounds must be minlon,minlat,maxlon,maxlat with min < max, in degrees")
+        return self
+
+    def check_factions(self, known: set[str] | Mapping[str, object]) -> None:
+        """Raise ValueError naming any faction id that is not in the registry."""
+        unknown = [faction for faction in self.factions if faction not in known]
+        if unknown:
+            raise ValueError(f"unknown faction(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+    def to_query_params(self) -> dict[str, str]:
+        return {
+            "date": self.date.isoformat(),
+            "factions": ",".join(self.factions),
+            "layers": ",".join(self.layers),
+            "basemap": self.basemap,
+            "bbox": ",".join(f"{value:.4f}" for value in self.bounds),
+        }
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, str], known_factions: set[str] | None = None
+                          ) -> tuple[ViewState, list[str]]:
+        """Read a view from URL parameters. A bad parameter falls back to its default and is reported,
+        so a half-broken link still opens."""
+        values: dict[str, object] = {}
+        warnings: list[str] = []
+        parsers = {
+            "date": dt.date.fromisoformat,
+            "factions": _split_list,
+            "layers": _split_list,
+            "basemap": str,
+            "bbox": parse_bounds,
+        }
+        for key, parse in parsers.items():
+            if key not in params:
+                continue
+            field_name = "bounds" if key == "bbox" else key
+            try:
+                candidate = parse(params[key])
+                cls.model_validate({field_name: candidate})
+            except (ValueError, ValidationError) as error:
+                warnings.append(f"ignored URL parameter {key}={params[key]!r}: {_first_message(error)}")
+                continue
+            values[field_name] = candidate
+        view = cls.model_validate(values)
+        if known_factions is not None:
+            kept = tuple(faction for faction in view.factions if faction in known_factions)
+            if kept != view.factions:
+                dropped = sorted(set(view.factions) - set(kept))
+                warnings.append(f"ignored unknown faction(s) in URL: {', '.join(dropped)}")
+                view = view.model_copy(update={"factions": kept})
+        return view, warnings
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def parse_bounds(text: str) -> Bounds:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise ValueError("bbox needs four numbers: minlon,minlat,maxlon,maxlat")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError("bbox needs four numbers: minlon,minlat,maxlon,maxlat") from None
+    if not (west < east and south < north):
+        raise ValueError("bbox is inverted: need minlon < maxlon and minlat < maxlat")
+    return west, south, east, north
+
+
+def _first_message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return error.errors()[0]["msg"].removeprefix("Value error, ")
+    return str(error)

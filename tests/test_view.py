@@ -1,0 +1,44 @@
+"""ViewState: defaults, validation and the round trip through URL parameters."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from euphrates.view import DEFAULT_FACTIONS, OVERLAY_LAYERS, ViewState
+
+
+def test_defaults_show_the_article_day_with_everything_on():
+    view = ViewState()
+    assert view.date == date(2017, 10, 19)
+    assert view.factions == DEFAULT_FACTIONS and view.layers == OVERLAY_LAYERS and view.basemap == "vector"
+
+
+def test_round_trip_through_query_params():
+    view = ViewState(date=date(2017, 6, 1), factions=("sdf", "isis"), layers=("towns", "rivers"),
+                     basemap="osm", bounds=(38.0, 34.5, 41.0, 36.5))
+    params = view.to_query_params()
+    assert params == {"date": "2017-06-01", "factions": "sdf,isis", "layers": "rivers,towns", "basemap": "osm",
+                      "bbox": "38.0000,34.5000,41.0000,36.5000"}
+    restored, warnings = ViewState.from_query_params(params, known_factions={"sdf", "isis"})
+    assert restored == view and warnings == []
+
+
+def test_bad_params_fall_back_and_are_reported():
+    view, warnings = ViewState.from_query_params(
+        {"date": "2030-01-01", "factions": "sdf,martians", "layers": "towns,bogus", "bbox": "41,34,38,36"},
+        known_factions={"sdf", "isis"})
+    assert view.date == date(2017, 10, 19) and view.factions == ("sdf",) and view.layers == OVERLAY_LAYERS
+    assert len(warnings) == 4
+    assert any("bbox" in warning and "inverted" in warning for warning in warnings)
+    assert any("martians" in warning for warning in warnings)
+
+
+def test_invalid_values_raise():
+    with pytest.raises(ValidationError):
+        ViewState(date=date(2015, 1, 1))
+    with pytest.raises(ValidationError):
+        ViewState(bounds=(41.0, 34.0, 38.0, 36.0))
+    with pytest.raises(ValueError, match="unknown faction"):
+        ViewState(factions=("sdf", "martians")).check_factions({"sdf"})

@@ -108,6 +108,7 @@ class TownProps(Strict):
     admin: str | None = None
     role: Literal["theatre", "reference"] = "theatre"
     geonames_id: int | None = None
+    population: int | None = Field(default=None, ge=0)  # GeoNames' figure; decides label priority only
     coord_source: str
     approximate: bool
     control: list[ControlEntry]

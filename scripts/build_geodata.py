@@ -106,6 +106,7 @@ def build_towns() -> list[dict]:
                 "admin": town.get("admin"),
                 "role": town.get("role", "theatre"),
                 "geonames_id": int(town["geonames_id"]),
+                "population": record.get("population") or None,
                 "coord_source": f"{gazetteer}: {record['name']} ({record['geonameid']})",
                 "approximate": False,
                 "control": town.get("control", []),

@@ -1,0 +1,506 @@
+"""The one map builder: `ViewState` → Folium map. The Streamlit page, the static site and the PNG export all call
+`build_map`, so they draw the same thing.
+
+The map comes in two parts: a base (basemap, country borders, title, legend) that stays the same while the user
+toggles, and the overlay feature groups (one per faction, one per layer). The page hands the overlays to
+st_folium separately so a toggle swaps layers without reloading the map; `MapParts.assemble()` joins them into
+one self-contained `folium.Map` for the site and the export.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import date
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from euphrates.geodata import GeoData, Layer
+from euphrates.schema import ControlEntry, Faction, Source
+from euphrates.timeline import PlaceState, control_areas_on, events_until, place_state_on
+from euphrates.view import ViewState
+
+NEUTRAL = "#7a7a7a"
+ROUTE_COLOR = "#CC79A7"  # the one Okabe-Ito colour no faction uses
+EVENT_COLOR = "#333333"
+SITE_COLOR = "#8c6d1f"
+_SITE_ICON = (f'<svg width="16" height="16" viewBox="0 0 16 16"><path d="M8 1.5L15 14.5H1Z" fill="{SITE_COLOR}" '
+              'stroke="#111" stroke-width="1.2"/></svg>')
+RIVER_COLOR = "#3a7fc1"
+DECONFLICTION_COLOR = "#6a3d9a"
+RECENT_EVENT_DAYS = 31
+# Below this zoom the labels of small towns hide (their symbols stay), so the valley stays readable.
+MINOR_LABEL_MIN_ZOOM = 8
+MAJOR_TOWN_POPULATION = 40_000
+MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
+# Names of the non-faction overlay groups in the layer control, by ViewState layer.
+GROUP_NAMES = {"rivers": "Rivers", "deconfliction": "Deconfliction line", "routes": "Routes and corridors",
+               "sites": "Oil, gas and dams", "events": "Events"}
+
+TILE_BASEMAPS = {
+    "osm": dict(tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
+                attr="&copy; OpenStreetMap contributors"),
+    "satellite": dict(tiles="https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+                      name="Satellite (Esri World Imagery)", attr="Imagery &copy; Esri, Maxar, Earthstar Geographics"),
+}
+ATTRIBUTION = ("Control areas approximate (derived from sourced town control). Borders: Natural Earth. "
+               "Rivers: CIA World Data Bank II. Places: GeoNames. Story: The Washington Post, 20 Oct 2017, and "
+               "sources per feature.")
+
+
+def esc(value: object) -> str:
+    """Escape data for HTML that folium passes through unescaped; `$`, backtick and backslash too, since folium
+    puts some strings into JavaScript template literals."""
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("$", "&#36;").replace("`", "&#96;").replace("\\", "&#92;")
+
+
+def safe_url(url: str | None) -> str | None:
+    if url and url.lower().startswith(("https://", "http://")):
+        return esc(url)
+    return None
+
+
+@dataclass
+class MapParts:
+    base: folium.Map
+    overlays: list[folium.FeatureGroup] = field(default_factory=list)
+    layer_control: folium.LayerControl = field(default_factory=lambda: folium.LayerControl(collapsed=True))
+
+    def assemble(self) -> folium.Map:
+        """One complete map with every overlay added: for the static site and the PNG export."""
+        for group in self.overlays:
+            group.add_to(self.base)
+        self.layer_control.add_to(self.base)
+        return self.base
+
+
+def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None) -> MapParts:
+    factions = geodata.factions
+    base = _base_map(view, geodata)
+    _LayerStateReporter().add_to(base)
+    _ZoomClasses().add_to(base)
+    furniture = folium.FeatureGroup(name="Title and legend", control=False, show=True)
+    _add_title(furniture, title or f"Eastern Syria, {_long_date(view.date)}")
+    _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
+    overlays = [furniture]
+    overlays += _faction_groups(view, geodata)
+    for name, builder in (("rivers", _rivers_group), ("deconfliction", _deconfliction_group),
+                          ("routes", _routes_group), ("sites", _sites_group), ("events", _events_group)):
+        if name in view.layers and geodata.layer(name) is not None:
+            overlays.append(builder(view, geodata))
+    if "towns" in view.layers and geodata.layer("towns") is not None:
+        others = _reference_towns_group(view, geodata)
+        if others is not None:
+            overlays.append(others)
+    return MapParts(base=base, overlays=overlays)
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- base --------------------------------------------------------------------------------------------------
+
+def _base_map(view: ViewState, geodata: GeoData) -> folium.Map:
+    west, south, east, north = view.bounds
+    base = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
+                      control_scale=True, max_bounds=False, attribution_control=True, zoomSnap=0.25,
+                      zoomDelta=0.5)
+    base.fit_bounds([[south, west], [north, east]])
+    if view.basemap in TILE_BASEMAPS:
+        folium.TileLayer(**TILE_BASEMAPS[view.basemap], control=False).add_to(base)
+    countries = geodata.layer("countries")
+    if countries is not None:
+        filled = view.basemap == "vector"
+        folium.GeoJson(
+            countries.frame[["id", "name", "geometry"]].to_json(),
+            name="Countries",
+            control=False,
+            style_function=lambda _feature, filled=filled: {
+                "color": "#6b6b6b", "weight": 1.2, "fillColor": "#f4f1ea", "fillOpacity": 1.0 if filled else 0.0},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+            attr="Natural Earth",
+        ).add_to(base)
+    return base
+
+
+class _GroupControl(MacroElement):
+    """A box inside the map container (so the PNG export captures it) that lives and dies with its feature
+    group: st_folium swaps overlay groups on a rerun without reloading the map, and the box goes with them."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var group = {{ this._parent.get_name() }};
+            var box = L.control({position: {{ this.position|tojson }}});
+            box.onAdd = function() {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.content|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            function attach() { if (group._map && !box._map) { box.addTo(group._map); } }
+            group.on('add', attach);
+            group.on('remove', function() { box.remove(); });
+            attach();
+            setTimeout(attach, 0);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, content: str, position: str, css_class: str):
+        super().__init__()
+        self._name = "GroupControl"
+        self.content = content
+        self.position = position
+        self.css_class = css_class
+
+
+class _PointLayer(MacroElement):
+    """Many point markers as one element: the markers are made in the browser from a JSON list. One element
+    instead of four per marker (marker, icon, tooltip, popup) keeps the Python build and render fast.
+
+    Each point: lat, lon, tooltip and popup (HTML, already escaped), and either `icon` (HTML for a DivIcon)
+    or `circle` (Leaflet path options for a CircleMarker)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(group) {
+            {{ this.points|tojson }}.forEach(function(point) {
+                var marker = point.icon
+                    ? L.marker([point.lat, point.lon], {icon: L.divIcon({html: point.icon,
+                        iconSize: point.icon_size, iconAnchor: point.icon_anchor, className: point.class_name})})
+                    : L.circleMarker([point.lat, point.lon], point.circle);
+                marker.bindTooltip(point.tooltip);
+                marker.bindPopup(point.popup, {maxWidth: 380});
+                marker.addTo(group);
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, points: list[dict]):
+        super().__init__()
+        self._name = "PointLayer"
+        self.points = points
+
+
+def _icon_point(geometry, icon: str, tooltip: str, popup: str, size=(150, 20), anchor=(9, 10),
+                class_name: str = "euphrates-icon") -> dict:
+    return {"lat": geometry.y, "lon": geometry.x, "icon": icon, "icon_size": list(size),
+            "icon_anchor": list(anchor), "class_name": class_name, "tooltip": tooltip, "popup": popup}
+
+
+class _ZoomClasses(MacroElement):
+    """Marks the map container `euphrates-zoomed-out` below MINOR_LABEL_MIN_ZOOM; a style rule then hides
+    the minor towns' labels. The rule is added by script because st_folium drops the map's header."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            if (!document.getElementById('euphrates-style')) {
+                var style = document.createElement('style');
+                style.id = 'euphrates-style';
+                style.textContent = '.euphrates-zoomed-out .euphrates-town.minor span {display: none}';
+                document.head.appendChild(style);
+            }
+            function mark() {
+                L.DomUtil[map.getZoom() < {{ this.min_zoom }} ? 'addClass' : 'removeClass'](
+                    map.getContainer(), 'euphrates-zoomed-out');
+            }
+            map.on('zoomend', mark);
+            map.whenReady(mark);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ZoomClasses"
+        self.min_zoom = MINOR_LABEL_MIN_ZOOM
+
+
+class _LayerStateReporter(MacroElement):
+    """Under st_folium, report which overlays the layer control shows, so the page can keep its sidebar in
+    step. streamlit-folium 0.27 tracks only WMS layers in `selected_layers`; this fills it for every overlay
+    just before its own handler sends the value. Outside st_folium there is no __GLOBAL_DATA__ and it does
+    nothing."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            map.on('overlayadd overlayremove', function() {
+                var data = window.__GLOBAL_DATA__, control = window.layer_control;
+                if (!data || !control) { return; }
+                var shown = {};
+                control._layers.forEach(function(entry) {
+                    if (entry.overlay && map.hasLayer(entry.layer)) { shown[entry.name] = {name: entry.name, url: null}; }
+                });
+                data.selected_layers = shown;
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
+_BOX_STYLE = ("background:rgba(255,255,255,0.92);padding:6px 9px;border-radius:4px;box-shadow:0 1px 4px "
+              "rgba(0,0,0,.35);font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;")
+
+
+def _add_title(group: folium.FeatureGroup, title: str) -> None:
+    content = f'<div style="{_BOX_STYLE}font-size:15px;font-weight:600">{esc(title)}</div>'
+    _GroupControl(content, "topleft", "euphrates-title").add_to(group)
+
+
+def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
+    rows = "".join(
+        f'<div style="margin:2px 0"><span style="display:inline-block;width:12px;height:12px;'
+        f'background:{esc(f.color)};opacity:.8;border:1px solid #333;vertical-align:-2px;margin-right:5px"></span>'
+        f'<b>{esc(f.short_name)}</b> <span style="color:#555">{esc("; ".join(f.backers))}</span></div>'
+        for f in factions
+    )
+    symbols = (
+        '<div style="margin-top:4px;color:#333">'
+        f'{_town_symbol_svg(PlaceState("held", None, (), date.min, None), {}, 12)} held '
+        f'{_town_symbol_svg(PlaceState("contested", None, (), date.min, None), {}, 12)} contested '
+        f'{_town_symbol_svg(PlaceState("besieged", None, (), date.min, None), {}, 12)} besieged '
+        f'{_town_symbol_svg(PlaceState("mixed", None, (), date.min, None), {}, 12)} mixed</div>'
+        f'<div style="margin-top:3px"><span style="display:inline-block;width:22px;border-top:3px dashed '
+        f'{DECONFLICTION_COLOR};vertical-align:3px"></span> deconfliction line (tentative)</div>'
+    )
+    content = (f'<div style="{_BOX_STYLE}max-width:300px"><div style="font-weight:600;margin-bottom:3px">'
+               f'Who held what</div>{rows}{symbols}<div style="margin-top:4px;color:#555;font-size:10.5px">'
+               f'{esc(ATTRIBUTION)}</div></div>')
+    _GroupControl(content, "bottomleft", "euphrates-legend").add_to(group)
+
+
+# --- faction groups: control areas and the towns each faction held -----------------------------------------
+
+def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGroup]:
+    areas = control_areas_on(geodata, view.date) if "control_areas" in view.layers else None
+    towns = geodata.layer("towns") if "towns" in view.layers else None
+    groups = []
+    for faction_id in view.factions:
+        faction = geodata.factions.get(faction_id)
+        if faction is None:
+            continue
+        group = folium.FeatureGroup(name=faction.short_name, show=True)
+        group.faction_id = faction_id  # lets the page map layer-control names back to ids
+        if areas is not None and not areas.empty:
+            _add_control_area(group, areas[areas["faction"] == faction_id], faction)
+        if towns is not None:
+            _add_towns(group, towns, view.date, geodata.factions,
+                       lambda state, faction_id=faction_id: state is not None and state.controller == faction_id)
+        groups.append(group)
+    return groups
+
+
+def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> None:
+    if rows.empty:
+        return
+    row = rows.iloc[0]
+    tooltip = (f"<b>{esc(faction.name)}</b><br>Approximate area held, {esc(row['valid_from'])} to "
+               f"{esc(row['valid_to'] or 'end of data')}")
+    popup = (f"<b>{esc(faction.name)}</b> (approximate)<br><small>{esc(row['method'])}</small>"
+             f"{_sources_html([Source.model_validate(s) for s in row['sources']][:12])}")
+    folium.GeoJson(
+        row.geometry.__geo_interface__,
+        style_function=lambda _feature, color=faction.color: {
+            "color": color, "weight": 1, "fillColor": color, "fillOpacity": 0.35, "opacity": 0.9},
+        tooltip=folium.Tooltip(tooltip),
+        popup=folium.Popup(popup, max_width=360),
+    ).add_to(group)
+
+
+def _add_towns(group: folium.FeatureGroup, towns: Layer, day: date, factions: dict[str, Faction], keep) -> None:
+    colours = {faction_id: faction.color for faction_id, faction in factions.items()}
+    points = []
+    for town, geometry in zip(towns.records, towns.frame.geometry):
+        state = place_state_on(town.control, day)
+        if keep(state):
+            points.append(_town_point(town, geometry, state, colours, factions))
+    if points:
+        _PointLayer(points).add_to(group)
+
+
+def _reference_towns_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup | None:
+    """Places whose control is not tracked (capitals abroad): drawn grey, with no faction."""
+    group = folium.FeatureGroup(name="Other places", show=True)
+    _add_towns(group, geodata.layer("towns"), view.date, geodata.factions, lambda state: state is None)
+    return group if group._children else None
+
+
+def _town_symbol_svg(state: PlaceState | None, colours: dict[str, str], size: int = 16) -> str:
+    """A symbol readable in greyscale: the shape says the state, the colour says who."""
+    if state is None:
+        return (f'<svg width="{size}" height="{size}" viewBox="0 0 16 16" style="vertical-align:middle">'
+                f'<circle cx="8" cy="8" r="5" fill="#fff" stroke="{NEUTRAL}" stroke-width="2"/></svg>')
+    holder = colours.get(state.controller or "", "#bbbbbb")
+    others = [colours.get(f, "#bbbbbb") for f in state.factions if f != state.controller] or ["#bbbbbb"]
+    svg = f'<svg width="{size}" height="{size}" viewBox="0 0 16 16" style="vertical-align:middle">'
+    if state.state == "contested":  # square split on the diagonal: holder and challenger
+        svg += (f'<path d="M2 2H14L2 14Z" fill="{holder}" stroke="#111" stroke-width="1.2"/>'
+                f'<path d="M14 2V14H2Z" fill="{others[0]}" stroke="#111" stroke-width="1.2"/>'
+                '<path d="M14 2L2 14" stroke="#111" stroke-width="1.6"/>')
+    elif state.state == "besieged":  # holder's dot inside a thick ring of the besieger
+        svg += (f'<circle cx="8" cy="8" r="6" fill="{others[0]}" stroke="#111" stroke-width="1"/>'
+                f'<circle cx="8" cy="8" r="3.2" fill="{holder}" stroke="#111" stroke-width="1"/>')
+    elif state.state == "mixed":  # circle halved vertically
+        svg += (f'<path d="M8 2A6 6 0 0 0 8 14Z" fill="{holder}" stroke="#111" stroke-width="1"/>'
+                f'<path d="M8 2A6 6 0 0 1 8 14Z" fill="{others[0]}" stroke="#111" stroke-width="1"/>')
+    else:
+        svg += f'<circle cx="8" cy="8" r="5.5" fill="{holder}" stroke="#111" stroke-width="1.5"/>'
+    return svg + "</svg>"
+
+
+def _town_point(town, geometry, state: PlaceState | None, colours, factions) -> dict:
+    symbol = _town_symbol_svg(state, colours, 18)
+    minor = town.id not in MAJOR_TOWNS and (town.population or 0) < MAJOR_TOWN_POPULATION
+    label = (f'<div class="euphrates-town{" minor" if minor else ""}" data-town="{esc(town.id)}" data-state="{esc(state.state if state else "")}"'
+             f' data-controller="{esc(state.controller if state else "")}" style="display:flex;align-items:center;'
+             f'gap:2px;white-space:nowrap;font:600 12px system-ui,sans-serif;color:#111;text-shadow:0 0 2px #fff,'
+             f'0 0 2px #fff,0 0 3px #fff">{symbol}<span>{esc(town.name)}</span></div>')
+    return _icon_point(geometry, label, esc(f"{town.name} — {_state_words(state, factions)}"),
+                       _town_popup(town, state, factions), class_name="euphrates-town-icon")
+
+
+def _state_words(state: PlaceState | None, factions: dict[str, Faction]) -> str:
+    if state is None:
+        return "control not tracked"
+    name = lambda faction_id: factions[faction_id].short_name if faction_id in factions else faction_id
+    others = [name(f) for f in state.factions if f != state.controller]
+    if state.state == "contested":
+        return f"contested: held by {name(state.controller)}, fought over with {', '.join(others)}"
+    if state.state == "besieged":
+        return f"besieged: held by {name(state.controller)}, besieged by {', '.join(others)}"
+    if state.state == "mixed":
+        return f"mixed control: {', '.join(name(f) for f in state.factions)}"
+    return f"held by {name(state.controller)}"
+
+
+def _town_popup(town, state: PlaceState | None, factions: dict[str, Faction]) -> str:
+    names = ", ".join(esc(alias) for alias in town.aliases)
+    arabic = f' <span dir="rtl" lang="ar">{esc(town.name_ar)}</span>' if town.name_ar else ""
+    since = f" since {_long_date(state.since)}" if state else ""
+    history = "".join(_history_row(entry, factions) for entry in town.control)
+    sources = [s for entry in town.control for s in entry.sources] + list(town.sources)
+    return (f'<div class="euphrates-popup" style="font:12px system-ui,sans-serif;max-height:300px;overflow:auto">'
+            f"<b style='font-size:14px'>{esc(town.name)}</b>{arabic}<br>"
+            f"<small>{('Also: ' + names) if names else ''}</small><br>"
+            f"<b>{esc(_state_words(state, factions))}</b>{esc(since)}"
+            f"<table style='margin-top:4px;border-collapse:collapse'>{history}</table>"
+            f"{_sources_html(sources)}<small style='color:#666'>Coordinates: {esc(town.coord_source)}</small></div>")
+
+
+def _history_row(entry: ControlEntry, factions: dict[str, Faction]) -> str:
+    state = place_state_on([entry], entry.from_)
+    approx = " (approx.)" if entry.date_approximate else ""
+    note = f"<br><small>{esc(entry.note)}</small>" if entry.note else ""
+    return (f"<tr><td style='vertical-align:top;padding-right:6px;white-space:nowrap'>{esc(entry.from_.isoformat())}"
+            f"{approx}</td><td>{esc(_state_words(state, factions))}{note}</td></tr>")
+
+
+def _sources_html(sources: list[Source]) -> str:
+    unique: dict[tuple, Source] = {}
+    for source in sources:
+        unique.setdefault((source.publication, source.title, source.url), source)
+    items = []
+    for source in unique.values():
+        label = esc(f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}: "
+                    f"{source.title or source.url}")
+        url = safe_url(source.url)
+        items.append(f'<li><a href="{url}" target="_blank" rel="noopener noreferrer">{label}</a></li>' if url
+                     else f"<li>{label}</li>")
+    return f"<div style='margin-top:4px'><b>Sources</b><ul style='margin:2px 0;padding-left:16px'>{''.join(items)}</ul></div>"
+
+
+# --- other layers ------------------------------------------------------------------------------------------
+
+def _rivers_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=GROUP_NAMES["rivers"], show=True)
+    rivers = geodata.layer("rivers")
+    for river, geometry in zip(rivers.records, rivers.frame.geometry):
+        folium.GeoJson(
+            geometry.__geo_interface__,
+            style_function=lambda _feature: {"color": RIVER_COLOR, "weight": 2.5, "opacity": 0.9},
+            tooltip=folium.Tooltip(esc(f"{river.name} ({river.source}; course approximate)")),
+        ).add_to(group)
+    return group
+
+
+def _deconfliction_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=GROUP_NAMES["deconfliction"], show=True)
+    layer = geodata.layer("deconfliction")
+    for line, geometry in zip(layer.records, layer.frame.geometry):
+        broken = line.broken_on is not None and view.date >= line.broken_on
+        status = f"crossed by government forces on {_long_date(line.broken_on)}" if broken else "tentative"
+        popup = (f"<b>{esc(line.name)}</b><br><i>{esc(line.status)}</i>"
+                 f"<br><b>Reported:</b><ul>{''.join(f'<li>{esc(t)}</li>' for t in line.certain)}</ul>"
+                 f"<b>Not known:</b><ul>{''.join(f'<li>{esc(t)}</li>' for t in line.uncertain)}</ul>"
+                 f"<small>Drawn from: {esc(line.derived_from)}</small>{_sources_html(list(line.sources))}")
+        folium.GeoJson(
+            geometry.__geo_interface__,
+            style_function=lambda _feature, broken=broken: {
+                "color": DECONFLICTION_COLOR, "weight": 3, "dashArray": "8 6" if not broken else "3 7",
+                "opacity": 0.95},
+            tooltip=folium.Tooltip(esc(f"{line.name}: {status} (approximate)")),
+            popup=folium.Popup(popup, max_width=380),
+        ).add_to(group)
+    return group
+
+
+def _routes_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=GROUP_NAMES["routes"], show=True)
+    layer = geodata.layer("routes")
+    for route, geometry in zip(layer.records, layer.frame.geometry):
+        popup = (f"<b>{esc(route.name)}</b> ({esc(route.status.replace('_', ' '))}; schematic)<br>"
+                 f"{esc(route.description)}{_sources_html(list(route.sources))}")
+        folium.PolyLine(
+            [(lat, lon) for lon, lat in geometry.coords], color=ROUTE_COLOR, weight=3, opacity=0.85,
+            dash_array="2 8" if route.kind == "land_corridor" else "10 6",
+            tooltip=folium.Tooltip(esc(f"{route.name} ({route.status.replace('_', ' ')}; schematic)")),
+            popup=folium.Popup(popup, max_width=380),
+        ).add_to(group)
+    return group
+
+
+def _sites_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=GROUP_NAMES["sites"], show=True)
+    layer = geodata.layer("sites")
+    points = []
+    for site, geometry in zip(layer.records, layer.frame.geometry):
+        state = place_state_on(site.control, view.date)
+        holder = _state_words(state, geodata.factions)
+        approx = " (location approximate)" if site.approximate else ""
+        popup = (f"<b>{esc(site.name)}</b>{esc(approx)}<br>{esc(site.kind.replace('_', ' '))}; {esc(holder)}<br>"
+                 f"{esc(site.description or '')}{_sources_html(list(site.sources))}"
+                 f"<small style='color:#666'>Coordinates: {esc(site.coord_source)}</small>")
+        points.append(_icon_point(geometry, _SITE_ICON, esc(f"{site.name}: {holder}{approx}"), popup,
+                                  size=(16, 16), anchor=(8, 8), class_name="euphrates-site-icon"))
+    _PointLayer(points).add_to(group)
+    return group
+
+
+def _events_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=GROUP_NAMES["events"], show=True)
+    events = events_until(geodata, view.date)
+    records = geodata.layer("events").by_id()
+    points = []
+    for event_id, geometry in zip(events["id"], events.geometry):
+        event = records[event_id]
+        recent = (view.date - event.date).days <= RECENT_EVENT_DAYS
+        when = f"{_long_date(event.date)}{' (approx.)' if event.date_approximate else ''}"
+        popup = (f"<b>{esc(event.title)}</b><br><i>{esc(when)}</i><br>{esc(event.description)}"
+                 f"{'<br><small>Location approximate</small>' if event.approximate else ''}"
+                 f"{_sources_html(list(event.sources))}")
+        points.append({"lat": geometry.y, "lon": geometry.x, "tooltip": esc(f"{when}: {event.title}"),
+                       "popup": popup, "circle": {
+                           "radius": 6 if recent else 4, "color": "#fff", "weight": 1.5, "fill": True,
+                           "fillColor": EVENT_COLOR, "fillOpacity": 0.95 if recent else 0.5,
+                           "className": "euphrates-event"}})
+    if points:
+        _PointLayer(points).add_to(group)
+    return group

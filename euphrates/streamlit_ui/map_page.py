@@ -1,0 +1,160 @@
+"""The Map page: sidebar controls → `ViewState` → the shared map builder → st_folium.
+
+State lives in widget keys of `st.session_state`; the URL (`st.query_params`) mirrors the view so a link
+restores it. The base map is rebuilt only when the basemap changes: toggles and the date swap overlay groups
+through `feature_group_to_add`, so the zoom and pan stay.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from euphrates.mapbuilder import GROUP_NAMES, build_map
+from euphrates.offline import LeafletIconPathFix, missing_vendored_files, use_vendored_assets
+from euphrates.search import find_towns
+from euphrates.streamlit_ui.data import geodata, show_problems
+from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
+from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState
+
+MAP_KEY = "map"
+MAP_HEIGHT = 720
+LAYER_LABELS = {
+    "control_areas": "Control areas (approximate)",
+    "towns": "Towns",
+    "rivers": "Rivers",
+    "deconfliction": "Deconfliction line",
+    "routes": "Routes and corridors",
+    "sites": "Oil, gas and dams",
+    "events": "Events",
+}
+BASEMAP_LABELS = {"vector": "Bundled vector map (offline)", "osm": "OpenStreetMap (online)",
+                  "satellite": "Satellite, Esri (online)"}
+
+
+def render() -> None:
+    data = geodata()
+    show_problems(data)
+    missing = missing_vendored_files()
+    if missing:
+        st.error("The map's web assets are missing from static/vendor, so the map cannot draw: "
+                 f"{', '.join(missing[:5])}. Run `make vendor`.")
+        return
+    _restore_view_from_url_once(data)
+    _apply_layer_control_changes(data)
+    view = _sidebar(data)
+    _write_url(view)
+
+    use_vendored_assets()
+    parts = build_map(view.model_copy(update={"bounds": _framing(view)}), data)
+    LeafletIconPathFix().add_to(parts.base)
+    center, zoom = _search_target()
+    st_folium(
+        parts.base,
+        key=MAP_KEY,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        feature_group_to_add=parts.overlays,
+        layer_control=parts.layer_control,
+        returned_objects=["bounds", "selected_layers"],
+        center=center,
+        zoom=zoom,
+    )
+    st.caption("Control areas are approximate: derived from the sourced control of towns and fields, not front "
+               "lines. Click a town, event or area for its story and sources.")
+
+
+def _restore_view_from_url_once(data) -> None:
+    """On a session's first run, the URL decides the widgets' starting values."""
+    if st.session_state.get("_view_restored"):
+        return
+    st.session_state["_view_restored"] = True
+    view, warnings = ViewState.from_query_params(dict(st.query_params), known_factions=set(data.factions))
+    for warning in warnings:
+        st.toast(warning)
+    st.session_state["date"] = view.date
+    for faction_id in data.factions:
+        st.session_state[f"faction_{faction_id}"] = faction_id in view.factions
+    for layer in OVERLAY_LAYERS:
+        st.session_state[f"layer_{layer}"] = layer in view.layers
+    st.session_state["basemap"] = view.basemap
+    st.session_state["framing"] = view.bounds
+    st.session_state["framing_basemap"] = view.basemap
+    st.session_state["live_bounds"] = view.bounds
+
+
+def _apply_layer_control_changes(data) -> None:
+    """What the user did inside the map since the last run: the live bounds (for the URL), and overlays
+    unticked in the map's layer control, which untick the same faction or layer in the sidebar."""
+    returned = st.session_state.get(MAP_KEY) or {}
+    bounds = returned.get("bounds")
+    if bounds and bounds.get("_southWest", {}).get("lat") is not None:
+        south_west, north_east = bounds["_southWest"], bounds["_northEast"]
+        st.session_state["live_bounds"] = (south_west["lng"], south_west["lat"], north_east["lng"], north_east["lat"])
+    selected = returned.get("selected_layers")
+    if not selected or selected == st.session_state.get("_last_selected_layers"):
+        return
+    st.session_state["_last_selected_layers"] = selected
+    shown = {layer["name"] for layer in selected if isinstance(layer, dict)}
+    sidebar_keys = {faction.short_name: f"faction_{faction_id}" for faction_id, faction in data.factions.items()}
+    sidebar_keys.update({name: f"layer_{layer}" for layer, name in GROUP_NAMES.items()})
+    for name, key in sidebar_keys.items():
+        if st.session_state.get(key) and name not in shown:
+            st.session_state[key] = False
+
+
+def _sidebar(data) -> ViewState:
+    sidebar = st.sidebar
+    sidebar.header("Eastern Syria, 2016–2017")
+    sidebar.selectbox("Jump to a key date", options=[None, *KEY_DATES], key="key_date",
+                      format_func=lambda item: "—" if item is None else f"{item[0]:%d %b %Y}: {item[1]}",
+                      on_change=_jump_to_key_date)
+    day = sidebar.slider("Date", min_value=DATA_START, max_value=DATA_END, step=timedelta(days=1),
+                         format="D MMM YYYY", key="date")
+    sidebar.subheader("Factions")
+    factions = tuple(faction_id for faction_id, faction in data.factions.items()
+                     if sidebar.checkbox(f"{faction.short_name}", key=f"faction_{faction_id}",
+                                         help=f"{faction.name}. Backers: {', '.join(faction.backers) or 'none'}."))
+    sidebar.subheader("Layers")
+    layers = tuple(layer for layer in OVERLAY_LAYERS
+                   if sidebar.checkbox(LAYER_LABELS[layer], key=f"layer_{layer}"))
+    basemap = sidebar.radio("Basemap", BASEMAPS, format_func=BASEMAP_LABELS.get, key="basemap")
+    query = sidebar.text_input("Find a town", key="town_query", placeholder="Bukamal, Abu Kamal, البوكمال…")
+    matches = find_towns(data, query) if query else []
+    if query and not matches:
+        sidebar.info(f"No town matches “{query}”.")
+    st.session_state["search_match"] = matches[0] if matches else None
+    if matches:
+        sidebar.caption("Found: " + ", ".join(f"{match.name} ({match.matched})" for match in matches[:3]))
+    return ViewState(date=day, factions=factions, layers=layers, basemap=basemap,
+                     bounds=st.session_state["live_bounds"])
+
+
+def _jump_to_key_date() -> None:
+    choice = st.session_state.get("key_date")
+    if choice is not None:
+        st.session_state["date"] = choice[0]
+
+
+def _framing(view: ViewState):
+    """The bounds the base map opens on. They change only with the basemap (which reloads the map anyway), so
+    panning never rebuilds the base."""
+    if st.session_state.get("framing_basemap") != view.basemap:
+        st.session_state["framing"] = view.bounds
+        st.session_state["framing_basemap"] = view.basemap
+    return st.session_state["framing"]
+
+
+def _search_target():
+    match = st.session_state.get("search_match")
+    if match is None:
+        return None, None
+    return (match.lat, match.lon), 10
+
+
+def _write_url(view: ViewState) -> None:
+    params = view.to_query_params()
+    if {key: st.query_params.get(key) for key in params} != params:
+        st.query_params.from_dict(params)
+

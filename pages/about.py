@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.about_page import render
+
+render()

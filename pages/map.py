@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.map_page import render
+
+render()

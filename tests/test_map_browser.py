@@ -1,0 +1,144 @@
+"""The Map page in headless Chromium, as a person uses it: it draws, toggles keep the view, the date changes
+colours, links restore a view, and nothing is fetched from outside localhost."""
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SDF_YELLOW = "#F0E442"
+
+
+def map_frame(page, timeout: float = 45):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" in frame.url:
+                try:
+                    frame.wait_for_selector(".leaflet-container", timeout=1000)
+                    return frame
+                except Exception:
+                    pass
+        page.wait_for_timeout(200)
+    raise AssertionError("the map iframe never drew a Leaflet container")
+
+
+def open_map(page, app_url: str, query: str = ""):
+    page.goto(f"{app_url}/{query}")
+    frame = map_frame(page)
+    frame.wait_for_selector(".euphrates-town", state="attached")
+    return frame
+
+
+def town_controller(frame, town_id: str) -> str | None:
+    element = frame.query_selector(f'.euphrates-town[data-town="{town_id}"]')
+    return element.get_attribute("data-controller") if element else None
+
+
+def wait_for_town_controller(frame, town_id: str, controller: str, timeout_ms: int = 20_000) -> None:
+    frame.wait_for_function(
+        """([town, controller]) => {
+            const el = document.querySelector(`.euphrates-town[data-town="${town}"]`);
+            return el && el.dataset.controller === controller;
+        }""", arg=[town_id, controller], timeout=timeout_ms)
+
+
+def filled_paths(frame, colour: str) -> int:
+    return frame.evaluate("""(colour) => [...document.querySelectorAll('path.leaflet-interactive')]
+        .filter(p => (p.getAttribute('fill') || '').toLowerCase() === colour.toLowerCase()).length""", colour)
+
+
+def test_map_draws_areas_towns_and_legend(page, app_url):
+    frame = open_map(page, app_url)
+    assert frame.locator("path.leaflet-interactive").count() > 10  # countries, areas, rivers, routes, events
+    assert frame.locator(".euphrates-town").count() >= 30
+    assert filled_paths(frame, SDF_YELLOW) >= 1
+    legend = frame.locator(".euphrates-legend")
+    assert "SDF" in legend.inner_text() and "approximate" in legend.inner_text()
+    assert "19 October 2017" in frame.locator(".euphrates-title").inner_text()
+    assert town_controller(frame, "raqqa") == "sdf"
+
+
+def test_unticking_a_faction_removes_its_layer_and_keeps_the_zoom(page, app_url):
+    frame = open_map(page, app_url)
+    frame.evaluate("() => { window.map.setView([35.3, 40.1], 9, {animate: false}); window.__marker = 'same map'; }")
+    page.wait_for_timeout(1500)  # let the debounced bounds reach the app and rerun settle
+    zoom_before = frame.evaluate("() => window.map.getZoom()")
+    assert filled_paths(frame, SDF_YELLOW) >= 1
+
+    page.get_by_role("checkbox", name="SDF").uncheck(force=True)
+    frame.wait_for_function("(c) => ![...document.querySelectorAll('path.leaflet-interactive')]"
+                            ".some(p => (p.getAttribute('fill') || '').toLowerCase() === c.toLowerCase())",
+                            arg=SDF_YELLOW.lower(), timeout=20_000)
+    assert frame.locator('.euphrates-town[data-controller="sdf"]').count() == 0
+    assert frame.evaluate("() => window.__marker") == "same map"  # not reloaded
+    assert frame.evaluate("() => window.map.getZoom()") == zoom_before
+    page.wait_for_timeout(1500)  # any echo from the map's layer control would arrive by now
+    assert "sdf" not in page.url.split("factions=")[1].split("&")[0]
+    assert page.get_by_role("checkbox", name="Government").is_checked()
+    assert page.get_by_role("checkbox", name="Rivers").is_checked()
+
+
+def test_unticking_in_the_layer_control_unticks_the_sidebar(page, app_url):
+    frame = open_map(page, app_url)
+    page.wait_for_timeout(1000)
+    frame.hover(".leaflet-control-layers")
+    frame.locator(".leaflet-control-layers-overlays label", has_text="Government").locator("input").uncheck()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('factions') === 'sdf,isis,iraq,turkey,rebels'",
+                           timeout=20_000)
+    assert page.get_by_role("checkbox", name="Government").is_checked() is False
+    assert page.get_by_role("checkbox", name="SDF").is_checked()
+    frame.wait_for_function("() => { const names = [...document.querySelectorAll("
+                            "'.leaflet-control-layers-overlays label')].map(l => l.innerText.trim());"
+                            "return names.includes('SDF') && !names.includes('Government'); }", timeout=20_000)
+    assert frame.locator('.euphrates-town[data-controller="government"]').count() == 0
+
+
+def test_moving_the_date_changes_raqqa(page, app_url):
+    frame = open_map(page, app_url, "?date=2017-06-01")
+    assert town_controller(frame, "raqqa") == "isis"
+    page.get_by_label("Jump to a key date").click()  # opens the select
+    page.get_by_role("option", name=re.compile("The article's day")).click()
+    wait_for_town_controller(frame, "raqqa", "sdf")
+    assert "date=2017-10-19" in page.url
+
+
+def test_deep_link_restores_the_view(page, app_url):
+    query = "?date=2017-06-01&factions=sdf,isis&layers=control_areas,towns&basemap=vector&bbox=38.5,35.0,40.5,36.5"
+    frame = open_map(page, app_url, query)
+    assert page.get_by_role("checkbox", name="Government").is_checked() is False
+    assert page.get_by_role("checkbox", name="SDF").is_checked()
+    assert page.get_by_role("checkbox", name="Events").is_checked() is False
+    assert frame.locator('.euphrates-town[data-controller="government"]').count() == 0
+    assert town_controller(frame, "raqqa") == "isis"
+    assert "1 June 2017" in frame.locator(".euphrates-title").inner_text()
+    bounds = frame.evaluate("() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), "
+                            "b.getEast(), b.getNorth()]; }")
+    west, south, east, north = bounds
+    assert west <= 38.6 and east >= 40.4 and south <= 35.1 and north >= 36.4
+    assert east - west < 8  # framed on the link's box, not the whole region
+
+
+def test_searching_a_town_by_another_spelling_moves_the_map(page, app_url):
+    frame = open_map(page, app_url)
+    page.get_by_label("Find a town").fill("Abu Kamal")
+    page.get_by_label("Find a town").press("Enter")
+    frame.wait_for_function("() => window.map.getZoom() === 10", timeout=20_000)
+    center = frame.evaluate("() => window.map.getCenter()")
+    assert abs(center["lat"] - 34.45) < 0.05 and abs(center["lng"] - 40.92) < 0.05
+
+
+def test_no_request_leaves_localhost(browser, app_url):
+    context = browser.new_context()
+    page = context.new_page()
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).hostname))
+    frame = open_map(page, app_url)
+    frame.locator(".euphrates-town").first.wait_for()
+    page.wait_for_timeout(1000)
+    context.close()
+    assert hosts - {"127.0.0.1", "localhost", None} == set(), hosts

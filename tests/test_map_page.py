@@ -1,0 +1,127 @@
+"""The Map page's logic under Streamlit's AppTest (components are not rendered: we check what the page hands
+to st_folium)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from euphrates.timeline import KEY_DATES
+
+GOVERNMENT_ORANGE = "#D55E00"
+
+
+def run_map(query: dict[str, str] | None = None, **session) -> AppTest:
+    app = AppTest.from_file("../pages/map.py", default_timeout=60)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    for key, value in session.items():
+        app.session_state[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def map_args(app: AppTest) -> dict:
+    (component,) = app.get("component_instance")
+    assert component.proto.component_name == "streamlit_folium.st_folium"
+    return json.loads(component.proto.json_args)
+
+
+def checkbox(app: AppTest, label: str):
+    return next(box for box in app.checkbox if box.label == label)
+
+
+def test_default_view_is_the_article_day_with_local_assets_only():
+    app = run_map()
+    args = map_args(app)
+    assert "Eastern Syria, 19 October 2017" in args["feature_group"]
+    assert args["returned_objects"] == ["bounds", "selected_layers"]
+    assert all(not link.startswith(("http:", "https:", "//")) for link in args["js_links"] + args["css_links"])
+    assert "tile.openstreetmap.org" not in args["script"]
+    assert app.query_params["date"] == ["2017-10-19"] or app.query_params["date"] == "2017-10-19"
+
+
+def test_query_params_restore_the_view():
+    app = run_map({"date": "2017-06-01", "factions": "sdf,isis", "layers": "towns,control_areas"})
+    assert app.slider(key="date").value.isoformat() == "2017-06-01"
+    assert checkbox(app, "Government").value is False and checkbox(app, "SDF").value is True
+    assert checkbox(app, "Events").value is False
+    args = map_args(app)
+    overlays = args["feature_group"].replace('\\"', '"')
+    assert "1 June 2017" in overlays
+    assert f'"fillColor": "{GOVERNMENT_ORANGE}"' not in overlays  # no government area
+    assert 'data-controller="government"' not in overlays  # no government-held town
+    assert 'data-town="raqqa" data-state="held" data-controller="isis"' in overlays
+
+
+def test_bad_query_params_fall_back_with_a_notice():
+    app = run_map({"date": "not-a-date", "factions": "sdf,martians"})
+    assert app.slider(key="date").value.isoformat() == "2017-10-19"
+    notices = [toast.value for toast in app.toast]
+    assert any("date" in notice for notice in notices) and any("martians" in notice for notice in notices)
+
+
+def test_unticking_a_faction_drops_its_overlays_and_updates_the_url():
+    app = run_map()
+    assert f'"fillColor": "{GOVERNMENT_ORANGE}"' in map_args(app)["feature_group"]
+    checkbox(app, "Government").uncheck().run()
+    overlays = map_args(app)["feature_group"].replace('\\"', '"')
+    assert f'"fillColor": "{GOVERNMENT_ORANGE}"' not in overlays
+    assert 'data-controller="government"' not in overlays
+    assert "government" not in app.query_params["factions"]
+
+
+def test_layer_control_untick_reaches_the_sidebar():
+    app = run_map()
+    shown = [{"name": name, "url": None} for name in ("SDF", "Government", "Iraq", "Turkey", "Rebels", "Rivers")]
+    app.session_state["map"] = {"selected_layers": shown,
+                                "bounds": {"_southWest": {"lat": 34.0, "lng": 39.0},
+                                           "_northEast": {"lat": 36.0, "lng": 41.0}}}
+    app.run()
+    assert checkbox(app, "ISIS").value is False and checkbox(app, "SDF").value is True
+    assert checkbox(app, "Events").value is False and checkbox(app, "Rivers").value is True
+    assert app.query_params["bbox"] == "39.0000,34.0000,41.0000,36.0000"
+
+
+def test_key_date_jumps_the_slider():
+    app = run_map({"date": "2016-06-01"})
+    mayadeen = next(item for item in KEY_DATES if "Mayadeen" in item[1])
+    app.selectbox(key="key_date").set_value(mayadeen).run()
+    assert app.slider(key="date").value.isoformat() == "2017-10-14"
+
+
+@pytest.mark.parametrize("query", ["البوكمال", "Abu Kamal", "albu kamal"])
+def test_search_in_either_script_centres_the_map(query):
+    app = run_map()
+    app.text_input(key="town_query").input(query).run()
+    args = map_args(app)
+    assert args["zoom"] == 10
+    lat, lon = args["center"]
+    assert abs(lat - 34.45) < 0.05 and abs(lon - 40.92) < 0.05
+
+
+def test_search_without_match_says_so():
+    app = run_map()
+    app.text_input(key="town_query").input("Atlantis").run()
+    assert any("No town matches" in info.value for info in app.info)
+    assert map_args(app)["center"] is None
+
+
+def test_missing_assets_show_an_error_instead_of_an_empty_map(monkeypatch):
+    import euphrates.streamlit_ui.map_page as map_page
+
+    monkeypatch.setattr(map_page, "missing_vendored_files", lambda: ["leaflet/dist/leaflet.js"])
+    app = run_map()
+    assert "leaflet/dist/leaflet.js" in app.error[0].value
+    assert app.get("component_instance") == [] or len(app.get("component_instance")) == 0
+
+
+def test_broken_layer_shows_a_banner_and_the_rest_still_draws(small_geodata, monkeypatch):
+    (small_geodata / "events.geojson").write_text("{broken")
+    monkeypatch.setenv("EUPHRATES_GEODATA", str(small_geodata))
+    app = run_map()
+    assert "geodata/events.geojson: not valid JSON" in app.warning[0].value
+    args = map_args(app)
+    assert 'data-town=' in args["feature_group"] and "Raqqa" in args["feature_group"]

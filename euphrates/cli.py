@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from euphrates.geodata import DEFAULT_GEODATA_DIR, LAYERS, load_geodata
-from euphrates.timeline import town_control_on, town_states_on
+from euphrates.timeline import DEFAULT_DATE, KEY_DATES, town_control_on, town_states_on
+from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState, parse_bounds
 
 
 def _iso_date(text: str) -> date:
@@ -52,7 +56,149 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print each town's state (held, contested, besieged, mixed), factions and since-when")
     _add_geodata_option(control)
     control.set_defaults(run=run_control)
+
+    export = commands.add_parser("export", help="render the map to PNG in headless Chromium",
+                                 description="Render the map of a view to a PNG file with headless Chromium, "
+                                             "waiting until it is drawn. Give --date several times for several "
+                                             "files from one browser; then --out must contain {date}.")
+    export.add_argument("--out", required=True, metavar="FILE.png", help="the PNG to write ({date} is replaced)")
+    _add_view_options(export, several_dates=True)
+    export.add_argument("--width", type=_int_between(200, 6000), default=1200, metavar="PX")
+    export.add_argument("--height", type=_int_between(200, 6000), default=800, metavar="PX")
+    export.add_argument("--scale", type=_int_between(1, 4), default=1, metavar="N",
+                        help="pixel ratio: 2 for print (default 1)")
+    _add_geodata_option(export)
+    export.set_defaults(run=run_export)
+
+    site = commands.add_parser("site", help="write a self-contained static map",
+                               description="Write a static map (HTML, vendored assets, data) to OUTDIR that "
+                                           "opens from file:// or any static web host with no network. One page "
+                                           "per --date (default: the key dates); index.html is the first.")
+    site.add_argument("outdir", type=Path, metavar="OUTDIR")
+    _add_view_options(site, several_dates=True)
+    _add_geodata_option(site)
+    site.set_defaults(run=run_site)
     return parser
+
+
+def _int_between(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
+        return value
+    return parse
+
+
+def _id_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _bbox(text: str):
+    try:
+        return parse_bounds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_view_options(parser: argparse.ArgumentParser, several_dates: bool) -> None:
+    parser.add_argument("--date", type=_iso_date, action="append" if several_dates else "store",
+                        metavar="YYYY-MM-DD", help="the day to show" + (" (repeatable)" if several_dates else ""))
+    parser.add_argument("--factions", type=_id_list, metavar="ID,ID", help="factions to show (default: all)")
+    parser.add_argument("--layers", type=_id_list, metavar="NAME,NAME",
+                        help=f"layers to show (default: all): {', '.join(OVERLAY_LAYERS)}")
+    parser.add_argument("--basemap", choices=BASEMAPS, default="vector")
+    parser.add_argument("--bbox", type=_bbox, metavar="MINLON,MINLAT,MAXLON,MAXLAT", help="the area to frame")
+
+
+def _views(args: argparse.Namespace, geodata, default_dates) -> list[ViewState]:
+    """The views the options describe; a bad option raises ValueError with a message for the user."""
+    values = {"basemap": args.basemap}
+    if args.factions is not None:
+        values["factions"] = args.factions
+    if args.layers is not None:
+        values["layers"] = args.layers
+    if args.bbox is not None:
+        values["bounds"] = args.bbox
+    views = []
+    for day in args.date or default_dates:
+        try:
+            view = ViewState(date=day, **values)
+        except ValidationError as error:
+            raise ValueError("; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())) from None
+        view.check_factions(geodata.factions)
+        views.append(view)
+    return views
+
+
+def _usage_error(args: argparse.Namespace, message: str) -> int:
+    print(f"python -m euphrates {args.command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_writable_dir(directory: Path) -> str | None:
+    if not directory.exists():
+        return f"folder does not exist: {directory}"
+    if not directory.is_dir():
+        return f"not a folder: {directory}"
+    if not os.access(directory, os.W_OK):
+        return f"cannot write to folder: {directory}"
+    return None
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from euphrates.browser import NoBrowser
+    from euphrates.export import PngJob, export_pngs
+
+    geodata = load_geodata(args.geodata)
+    try:
+        views = _views(args, geodata, [DEFAULT_DATE])
+    except ValueError as error:
+        return _usage_error(args, str(error))
+    if len(views) > 1 and "{date}" not in args.out:
+        return _usage_error(args, "several --date values need {date} in --out, e.g. out/euphrates_{date}.png")
+    if not args.out.lower().endswith(".png"):
+        return _usage_error(args, f"--out must name a .png file: {args.out}")
+    jobs = [PngJob(view, Path(args.out.replace("{date}", view.date.isoformat())), args.width, args.height,
+                   args.scale) for view in views]
+    for job in jobs:
+        problem = _check_writable_dir(job.out.parent.resolve())
+        if problem:
+            return _usage_error(args, f"cannot write {job.out}: {problem}")
+    _report_problems(geodata)
+    try:
+        export_pngs(jobs, geodata)
+    except NoBrowser as error:
+        print(f"python -m euphrates export: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_site(args: argparse.Namespace) -> int:
+    from euphrates.export import write_site
+
+    geodata = load_geodata(args.geodata)
+    try:
+        views = _views(args, geodata, [day for day, _ in KEY_DATES])
+    except ValueError as error:
+        return _usage_error(args, str(error))
+    parent = args.outdir.resolve().parent
+    problem = _check_writable_dir(args.outdir.resolve() if args.outdir.exists() else parent)
+    if problem:
+        return _usage_error(args, f"cannot write {args.outdir}: {problem}")
+    _report_problems(geodata)
+    pages = write_site(args.outdir, views, geodata)
+    print(f"wrote {len(pages)} pages to {args.outdir} (open {args.outdir / 'index.html'})")
+    return 0
+
+
+def _report_problems(geodata) -> None:
+    """Problems are warnings for exports: the good layers are still drawn."""
+    for problem in geodata.problems:
+        print(f"warning: skipped: {problem}", file=sys.stderr)
 
 
 def run_validate(args: argparse.Namespace) -> int:

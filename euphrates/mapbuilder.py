@@ -14,9 +14,11 @@ from datetime import date
 
 import folium
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from euphrates.geodata import GeoData, Layer
+from euphrates.offline import DEFAULT_BASE_URL, LeafletIconPathFix, vendored_links
 from euphrates.schema import ControlEntry, Faction, Source
 from euphrates.timeline import PlaceState, control_areas_on, events_until, place_state_on
 from euphrates.view import ViewState
@@ -76,13 +78,26 @@ class MapParts:
         return self.base
 
 
-def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None) -> MapParts:
+def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
+              asset_base: str = DEFAULT_BASE_URL) -> MapParts:
+    """The map of `view`. `asset_base` is where the vendored web assets are, relative to the page that shows
+    the map: the default suits st_folium's component iframe; the static site and the PNG export pass their own."""
     factions = geodata.factions
     base = _base_map(view, geodata)
+    # Leaflet and jQuery (st_folium's frontend calls $); the map uses no Bootstrap or icon fonts, which cost
+    # load time.
+    base.default_js = vendored_links([link for link in folium.Map.default_js if link[0] in ("leaflet", "jquery")],
+                                     asset_base)
+    base.default_css = vendored_links([link for link in folium.Map.default_css if link[0] == "leaflet_css"],
+                                      asset_base)
+    LeafletIconPathFix(asset_base).add_to(base)
     _LayerStateReporter().add_to(base)
     _ZoomClasses().add_to(base)
+    export = _ExportControl()
+    export.default_js = vendored_links(_ExportControl.default_js, asset_base)
+    export.add_to(base)
     furniture = folium.FeatureGroup(name="Title and legend", control=False, show=True)
-    _add_title(furniture, title or f"Eastern Syria, {_long_date(view.date)}")
+    _add_title(furniture, title or f"Eastern Syria, {_long_date(view.date)}", view.date)
     _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
     overlays = [furniture]
     overlays += _faction_groups(view, geodata)
@@ -194,6 +209,73 @@ def _icon_point(geometry, icon: str, tooltip: str, popup: str, size=(150, 20), a
             "icon_anchor": list(anchor), "class_name": class_name, "tooltip": tooltip, "popup": popup}
 
 
+class _ExportControl(JSCSSMixin, MacroElement):
+    """An "Export PNG" control: renders the map container (title, legend and attribution included; zoom,
+    layer and export controls left out) with html-to-image in the reader's browser and downloads it."""
+
+    default_js = [("html_to_image", "html-to-image/dist/html-to-image.js")]
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var control = L.control({position: 'topright'});
+            control.onAdd = function() {
+                var box = L.DomUtil.create('div', 'leaflet-bar euphrates-export');
+                box.style.cssText = 'background:#fff;padding:4px 6px;font:12px system-ui,sans-serif';
+                box.innerHTML = '<span>Export PNG </span>'
+                    + '<button type="button" data-scale="1" title="Download a PNG of this view">1×</button> '
+                    + '<button type="button" data-scale="2" title="Download at twice the resolution, for print">2×</button>'
+                    + '<div class="euphrates-export-status" role="status" style="max-width:220px"></div>';
+                L.DomEvent.disableClickPropagation(box);
+                box.querySelectorAll('button').forEach(function(button) {
+                    button.addEventListener('click', function() { run(box, Number(button.dataset.scale)); });
+                });
+                return box;
+            };
+            function fileName() {
+                var title = map.getContainer().querySelector('.euphrates-title [data-date]');
+                return 'euphrates_' + (title ? title.dataset.date : 'map') + '.png';
+            }
+            function keep(node) {
+                var cls = node.classList;
+                return !(cls && (cls.contains('leaflet-control-zoom') || cls.contains('leaflet-control-layers')
+                                 || cls.contains('euphrates-export')));
+            }
+            function run(box, scale) {
+                var status = box.querySelector('.euphrates-export-status');
+                var buttons = box.querySelectorAll('button');
+                if (!window.htmlToImage) { status.textContent = 'Export unavailable: html-to-image did not load.'; return; }
+                buttons.forEach(function(b) { b.disabled = true; });
+                status.textContent = 'Rendering…';
+                var name = fileName();
+                window.htmlToImage.toBlob(map.getContainer(), {
+                    pixelRatio: scale, filter: keep, cacheBust: false,
+                    imagePlaceholder: 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=='
+                }).then(function(blob) {
+                    var link = document.createElement('a');
+                    link.download = name;
+                    link.href = URL.createObjectURL(blob);
+                    document.body.appendChild(link);
+                    link.click();
+                    link.remove();
+                    setTimeout(function() { URL.revokeObjectURL(link.href); }, 10000);
+                    status.textContent = 'Saved ' + name;
+                }).catch(function(error) {
+                    status.textContent = 'Export failed: ' + (error && error.message ? error.message : String(error))
+                        + '. With an online basemap, try the bundled one.';
+                }).finally(function() {
+                    buttons.forEach(function(b) { b.disabled = false; });
+                });
+            }
+            control.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ExportControl"
+
+
 class _ZoomClasses(MacroElement):
     """Marks the map container `euphrates-zoomed-out` below MINOR_LABEL_MIN_ZOOM; a style rule then hides
     the minor towns' labels. The rule is added by script because st_folium drops the map's header."""
@@ -250,8 +332,9 @@ _BOX_STYLE = ("background:rgba(255,255,255,0.92);padding:6px 9px;border-radius:4
               "rgba(0,0,0,.35);font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;")
 
 
-def _add_title(group: folium.FeatureGroup, title: str) -> None:
-    content = f'<div style="{_BOX_STYLE}font-size:15px;font-weight:600">{esc(title)}</div>'
+def _add_title(group: folium.FeatureGroup, title: str, day: date) -> None:
+    content = (f'<div data-date="{day.isoformat()}" style="{_BOX_STYLE}font-size:15px;font-weight:600">'
+               f'{esc(title)}</div>')
     _GroupControl(content, "topleft", "euphrates-title").add_to(group)
 
 

@@ -59,17 +59,21 @@ def asset_url(rel_path: str, base_url: str = DEFAULT_BASE_URL) -> str:
     return f"{base_url.rstrip('/')}/{rel_path}"
 
 
-def _vendored(links: list[tuple[str, str]], base_url: str) -> list[tuple[str, str]]:
-    # Keyed on folium's names, so a repeat call with another base still works and an
-    # asset added by a future folium fails loudly here instead of reaching a CDN.
-    return [(name, asset_url(VENDORED_FILES[name], base_url)) for name, _ in links]
+def vendored_links(links: list[tuple[str, str]], base_url: str = DEFAULT_BASE_URL) -> list[tuple[str, str]]:
+    """folium-style (name, url) links pointed at the vendored files under `base_url`.
+
+    Keyed on the asset names, so a repeat call with another base still works and an asset added by a future
+    folium fails loudly here instead of reaching a CDN."""
+    files = {**VENDORED_FILES, **EXTRA_FILES}
+    return [(name, asset_url(files[name], base_url)) for name, _ in links]
+
 
 
 def use_vendored_assets(base_url: str = DEFAULT_BASE_URL) -> None:
     """Point folium (Map and the cluster plugins) at the vendored files; process-wide."""
     for cls in PATCHED_CLASSES:
-        cls.default_js = _vendored(cls.default_js, base_url)
-        cls.default_css = _vendored(cls.default_css, base_url)
+        cls.default_js = vendored_links(cls.default_js, base_url)
+        cls.default_css = vendored_links(cls.default_css, base_url)
 
 
 def vendored_asset_urls(base_url: str = DEFAULT_BASE_URL) -> list[str]:

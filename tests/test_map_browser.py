@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +80,8 @@ def test_unticking_a_faction_removes_its_layer_and_keeps_the_zoom(page, app_url)
     assert frame.evaluate("() => window.map.getZoom()") == zoom_before
     page.wait_for_timeout(1500)  # any echo from the map's layer control would arrive by now
     assert "sdf" not in page.url.split("factions=")[1].split("&")[0]
-    assert page.get_by_role("checkbox", name="Government").is_checked()
-    assert page.get_by_role("checkbox", name="Rivers").is_checked()
+    expect(page.get_by_role("checkbox", name="Government")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Rivers")).to_be_checked()
 
 
 def test_unticking_in_the_layer_control_unticks_the_sidebar(page, app_url):
@@ -90,8 +91,8 @@ def test_unticking_in_the_layer_control_unticks_the_sidebar(page, app_url):
     frame.locator(".leaflet-control-layers-overlays label", has_text="Government").locator("input").uncheck()
     page.wait_for_function("() => new URL(location.href).searchParams.get('factions') === 'sdf,isis,iraq,turkey,rebels'",
                            timeout=20_000)
-    assert page.get_by_role("checkbox", name="Government").is_checked() is False
-    assert page.get_by_role("checkbox", name="SDF").is_checked()
+    expect(page.get_by_role("checkbox", name="Government")).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name="SDF")).to_be_checked()
     frame.wait_for_function("() => { const names = [...document.querySelectorAll("
                             "'.leaflet-control-layers-overlays label')].map(l => l.innerText.trim());"
                             "return names.includes('SDF') && !names.includes('Government'); }", timeout=20_000)
@@ -110,9 +111,9 @@ def test_moving_the_date_changes_raqqa(page, app_url):
 def test_deep_link_restores_the_view(page, app_url):
     query = "?date=2017-06-01&factions=sdf,isis&layers=control_areas,towns&basemap=vector&bbox=38.5,35.0,40.5,36.5"
     frame = open_map(page, app_url, query)
-    assert page.get_by_role("checkbox", name="Government").is_checked() is False
-    assert page.get_by_role("checkbox", name="SDF").is_checked()
-    assert page.get_by_role("checkbox", name="Events").is_checked() is False
+    expect(page.get_by_role("checkbox", name="Government")).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name="SDF")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Events")).not_to_be_checked()
     assert frame.locator('.euphrates-town[data-controller="government"]').count() == 0
     assert town_controller(frame, "raqqa") == "isis"
     assert "1 June 2017" in frame.locator(".euphrates-title").inner_text()
@@ -142,3 +143,25 @@ def test_no_request_leaves_localhost(browser, app_url):
     page.wait_for_timeout(1000)
     context.close()
     assert hosts - {"127.0.0.1", "localhost", None} == set(), hosts
+
+
+def test_export_button_downloads_what_is_on_screen(page, app_url, tmp_path):
+    from PIL import Image
+
+    from pixels import count_colour
+
+    frame = open_map(page, app_url, "?factions=sdf,government,isis")
+    page.wait_for_timeout(1000)
+    size = frame.evaluate("() => { const r = window.map.getContainer().getBoundingClientRect(); "
+                          "return [Math.round(r.width), Math.round(r.height)]; }")
+    with page.expect_download(timeout=30_000) as download_info:
+        frame.get_by_role("button", name="2×").click()
+    download = download_info.value
+    assert download.suggested_filename == "euphrates_2017-10-19.png"
+    png = tmp_path / download.suggested_filename
+    download.save_as(png)
+    assert Image.open(png).size == (size[0] * 2, size[1] * 2)
+    assert count_colour(png, SDF_YELLOW) > 200
+    assert count_colour(png, "#D55E00") > 200
+    assert count_colour(png, "#009E73") == 0  # Turkey is unticked
+    assert "Saved euphrates_2017-10-19.png" in frame.locator(".euphrates-export-status").inner_text()

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from euphrates.mapbuilder import GROUP_NAMES, build_map
-from euphrates.offline import LeafletIconPathFix, missing_vendored_files, use_vendored_assets
+from euphrates.offline import missing_vendored_files
 from euphrates.search import find_towns
 from euphrates.streamlit_ui.data import geodata, show_problems
 from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
@@ -46,9 +46,7 @@ def render() -> None:
     view = _sidebar(data)
     _write_url(view)
 
-    use_vendored_assets()
     parts = build_map(view.model_copy(update={"bounds": _framing(view)}), data)
-    LeafletIconPathFix().add_to(parts.base)
     center, zoom = _search_target()
     st_folium(
         parts.base,

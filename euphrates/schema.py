@@ -103,6 +103,7 @@ class TownProps(Strict):
     id: FeatureId
     name: str
     name_ar: str | None = None
+    name_ar_source: str | None = None
     aliases: list[str] = Field(default_factory=list)
     country: str = Field(pattern=r"^[A-Z]{2}$")
     admin: str | None = None

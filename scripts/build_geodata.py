@@ -41,7 +41,8 @@ WAPO = {
 }
 # UTM zone 37N: metres, little distortion over Syria, so Voronoi cells split distances fairly.
 METRIC_CRS = "EPSG:32637"
-ARABIC = re.compile(r"[\u0600-\u06FF]")
+# Arabic letters only: no Persian or Kurdish letters (پ چ ژ ک گ ی ە ۆ ێ ڤ ہ) that GeoNames mixes in.
+ARABIC_ONLY = re.compile(r"^[\u0621-\u064A\u064B-\u0652 ]+$")
 # The river course treated as the deconfliction line: from Tabqa's longitude to the Iraqi border.
 DECONFLICTION_WEST_LON = 38.55
 
@@ -101,6 +102,7 @@ def build_towns() -> list[dict]:
                 "id": town["id"],
                 "name": town["name"],
                 "name_ar": town.get("name_ar") or _arabic_name(record),
+                "name_ar_source": _arabic_name_source(town.get("name_ar"), record),
                 "aliases": _aliases(town, record),
                 "country": town["country"],
                 "admin": town.get("admin"),
@@ -118,14 +120,29 @@ def build_towns() -> list[dict]:
 
 
 def _arabic_name(record: dict) -> str | None:
-    names = [name for name in record.get("alternatenames", []) if ARABIC.search(name)]
+    names = [name for name in record.get("alternatenames", []) if ARABIC_ONLY.match(name)]
     return names[0] if names else None
 
 
+def _arabic_name_source(given: str | None, record: dict) -> str:
+    """GeoNames' alternate names carry no language tags (Persian and Kurdish spellings sit beside Arabic), so an
+    Arabic name given in the YAML wins; the source says whether GeoNames has it too."""
+    alternates = set(record.get("alternatenames", []))
+    if given is None:
+        return "GeoNames alternate names (first in Arabic letters only)"
+    if given in alternates:
+        return "GeoNames alternate names"
+    return "the common Arabic spelling, given in geodata/src (not among GeoNames' alternate names)"
+
+
 def _aliases(town: dict, record: dict) -> list[str]:
+    """The researched spellings, GeoNames' own name, and GeoNames' other Arabic spellings (so a search for
+    أبو كمال finds البوكمال)."""
     aliases = list(town.get("aliases", []))
-    if record["name"] not in aliases and record["name"] != town["name"]:
-        aliases.append(record["name"])
+    candidates = [record["name"]] + [name for name in record.get("alternatenames", []) if ARABIC_ONLY.match(name)]
+    for name in candidates:
+        if name not in aliases and name not in (town["name"], town.get("name_ar")):
+            aliases.append(name)
     return aliases
 
 

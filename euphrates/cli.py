@@ -5,8 +5,11 @@ Exit codes: 0 success, 1 the geodata has problems, 2 a bad argument.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,8 @@ from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState, parse_bounds
 
 def _iso_date(text: str) -> date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, flags=re.ASCII):  # fromisoformat also takes 20171019
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
@@ -56,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print each town's state (held, contested, besieged, mixed), factions and since-when")
     _add_geodata_option(control)
     control.set_defaults(run=run_control)
+
+    stats = commands.add_parser("stats", help="each faction's area on a day, in km²",
+                                description="Print a JSON object: faction id → km² of its approximate control "
+                                            "area on DATE (measured in an equal-area projection, 1 decimal).")
+    stats.add_argument("--date", type=_iso_date, required=True, metavar="YYYY-MM-DD")
+    _add_geodata_option(stats)
+    stats.set_defaults(run=run_stats)
+
+    race = commands.add_parser("race", help="the race down the Euphrates: km to Mayadeen, Bukamal, Al-Qaim (CSV)",
+                               description="Print CSV (date,faction,target,km): the geodesic km from each "
+                                           "faction's control area to each target town, at every date the "
+                                           "areas or the targets' control change. km is blank when unknown.")
+    _add_geodata_option(race)
+    race.set_defaults(run=run_race)
 
     export = commands.add_parser("export", help="render the map to PNG in headless Chromium",
                                  description="Render the map of a view to a PNG file with headless Chromium, "
@@ -119,6 +138,8 @@ def _views(args: argparse.Namespace, geodata, default_dates) -> list[ViewState]:
     values = {"basemap": args.basemap}
     if args.factions is not None:
         values["factions"] = args.factions
+    else:  # the default factions the registry has: a broken factions.json is a warning, not a bad argument
+        values["factions"] = tuple(f for f in ViewState.model_fields["factions"].default if f in geodata.factions)
     if args.layers is not None:
         values["layers"] = args.layers
     if args.bbox is not None:
@@ -151,7 +172,7 @@ def _check_writable_dir(directory: Path) -> str | None:
 
 def run_export(args: argparse.Namespace) -> int:
     from euphrates.browser import NoBrowser
-    from euphrates.export import PngJob, export_pngs
+    from euphrates.export import ExportBusy, PngJob, export_pngs
 
     geodata = load_geodata(args.geodata)
     try:
@@ -168,17 +189,19 @@ def run_export(args: argparse.Namespace) -> int:
         problem = _check_writable_dir(job.out.parent.resolve())
         if problem:
             return _usage_error(args, f"cannot write {job.out}: {problem}")
+        if job.out.is_dir():
+            return _usage_error(args, f"cannot write {job.out}: it is a folder")
     _report_problems(geodata)
     try:
         export_pngs(jobs, geodata)
-    except NoBrowser as error:
+    except (NoBrowser, ExportBusy) as error:
         print(f"python -m euphrates export: {error}", file=sys.stderr)
         return 1
     return 0
 
 
 def run_site(args: argparse.Namespace) -> int:
-    from euphrates.export import write_site
+    from euphrates.export import SiteError, write_site
 
     geodata = load_geodata(args.geodata)
     try:
@@ -190,7 +213,10 @@ def run_site(args: argparse.Namespace) -> int:
     if problem:
         return _usage_error(args, f"cannot write {args.outdir}: {problem}")
     _report_problems(geodata)
-    pages = write_site(args.outdir, views, geodata)
+    try:
+        pages = write_site(args.outdir, views, geodata)
+    except SiteError as error:
+        return _usage_error(args, str(error))
     print(f"wrote {len(pages)} pages to {args.outdir} (open {args.outdir / 'index.html'})")
     return 0
 
@@ -235,6 +261,39 @@ def run_control(args: argparse.Namespace) -> int:
     else:
         result = town_control_on(geodata, args.date)
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _missing_layers(geodata, names: tuple[str, ...]) -> bool:
+    """True, with the problems printed, if a layer the command needs did not load."""
+    if all(name in geodata.layers for name in names):
+        return False
+    for problem in geodata.problems:
+        print(problem, file=sys.stderr)
+    return True
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from euphrates.analysis import area_km2_by_faction
+
+    geodata = load_geodata(args.geodata)
+    if _missing_layers(geodata, ("control_areas",)):
+        return 1
+    areas = {faction: round(km2, 1) for faction, km2 in area_km2_by_faction(geodata, args.date).items()}
+    print(json.dumps(areas, indent=2))
+    return 0
+
+
+def run_race(args: argparse.Namespace) -> int:
+    from euphrates.analysis import race_table
+
+    geodata = load_geodata(args.geodata)
+    if _missing_layers(geodata, ("control_areas", "towns")):
+        return 1
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["date", "faction", "target", "km"])
+    for row in race_table(geodata).itertuples(index=False):
+        writer.writerow([row.date.isoformat(), row.faction, row.target, "" if math.isnan(row.km) else f"{row.km:.1f}"])
     return 0
 
 

@@ -3,10 +3,18 @@ site. Both use the same `ViewState` → `build_map` path as the app."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: exports are not limited
+    fcntl = None
 
 from euphrates.browser import launch_chromium
 from euphrates.geodata import LAYERS, GeoData
@@ -23,6 +31,75 @@ _DRAWN = """() => {
     return [...document.querySelectorAll('img.leaflet-tile')].every(t => t.complete);
 }"""
 DRAW_TIMEOUT_MS = 30_000
+
+
+# --- how many exports run at once -------------------------------------------------------------------------
+# Each export runs its own Chromium. Started together on a small machine they all crawl (and time out), so an
+# export waits for one of a few slots shared by every process of this user: a slot is an flock on a file in a
+# folder under the system temp dir, which the kernel releases when the process ends, however it ends.
+
+SLOTS_ENV, WAIT_ENV, LOCK_DIR_ENV = "EUPHRATES_EXPORT_SLOTS", "EUPHRATES_EXPORT_WAIT", "EUPHRATES_EXPORT_LOCK_DIR"
+DEFAULT_WAIT_S = 120.0
+
+
+class ExportBusy(RuntimeError):
+    """No export slot came free in time."""
+
+
+def default_export_slots() -> int:
+    """One export at a time per core this process may use: an export keeps about one core busy."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def _env_number(name: str, default, kind):
+    try:
+        value = kind(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
+@contextmanager
+def export_slot(slots: int | None = None, timeout: float | None = None, lock_dir: Path | None = None,
+                log=None):
+    """Hold one of `slots` export slots (default: $EUPHRATES_EXPORT_SLOTS, else `default_export_slots()`) for
+    the `with` block, waiting up to `timeout` seconds ($EUPHRATES_EXPORT_WAIT, else 120) for one to come free;
+    then ExportBusy. `log` is told once if the export has to wait."""
+    if fcntl is None:
+        yield None
+        return
+    slots = slots or _env_number(SLOTS_ENV, default_export_slots(), int)
+    timeout = timeout if timeout is not None else _env_number(WAIT_ENV, DEFAULT_WAIT_S, float)
+    lock_dir = Path(lock_dir or os.environ.get(LOCK_DIR_ENV)
+                    or Path(tempfile.gettempdir()) / f"euphrates-export-slots-{os.getuid()}")
+    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        for slot in range(slots):
+            fd = os.open(lock_dir / f"slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                yield slot
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            return
+        if time.monotonic() >= deadline:
+            raise ExportBusy(f"too many exports running; try again later (all {slots} export slots of this "
+                             f"machine stayed busy for {timeout:.0f} s; {SLOTS_ENV} sets the number)")
+        if log is not None and not told:
+            log(f"waiting for one of {slots} export slots (other exports are running)")
+            told = True
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
 @dataclass(frozen=True)
@@ -44,7 +121,8 @@ def export_pngs(jobs: list[PngJob], geodata: GeoData, log=print) -> None:
     from playwright.sync_api import sync_playwright
 
     asset_base = VENDOR_DIR.as_uri()
-    with tempfile.TemporaryDirectory(prefix="euphrates-export-") as workdir, sync_playwright() as playwright:
+    with export_slot(log=log), tempfile.TemporaryDirectory(prefix="euphrates-export-") as workdir, \
+            sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         pages: dict[tuple[int, int, int], object] = {}
         try:
@@ -78,25 +156,63 @@ def render_png(page, page_file: Path, job: PngJob) -> None:
 
 # --- static site -------------------------------------------------------------------------------------------
 
+class SiteError(Exception):
+    """The site cannot be written where it was asked to go; the message says why, for the user."""
+
+
 def write_site(out_dir: Path, views: list[ViewState], geodata: GeoData) -> list[Path]:
     """A static map that opens from file:// or any web host with no network: one page per view (the first is
-    index.html), the vendored assets, the data layers and their licences."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    vendor = out_dir / "vendor"
-    if vendor.exists():
-        shutil.rmtree(vendor)
-    shutil.copytree(VENDOR_DIR, vendor)
-    _copy_data(out_dir / "data", geodata)
-    pages = []
+    index.html), the vendored assets, the data layers and their licences. Raises SiteError, before writing
+    anything where it can tell, if `out_dir` is no place for it."""
     names = [f"{view.date.isoformat()}.html" for view in views]
-    for view, name in zip(views, names):
-        html = map_html(view, geodata, asset_base="vendor")
-        html = html.replace("<body>", "<body>" + _site_nav(names, name), 1)
-        for target in ([name, "index.html"] if view is views[0] else [name]):
-            path = out_dir / target
-            path.write_text(html, encoding="utf-8")
-            pages.append(path)
+    _check_site_target(out_dir, geodata, names)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        vendor = out_dir / "vendor"
+        if vendor.exists():
+            shutil.rmtree(vendor)
+        shutil.copytree(VENDOR_DIR, vendor)
+        _copy_data(out_dir / "data", geodata)
+        pages = []
+        for view, name in zip(views, names):
+            html = map_html(view, geodata, asset_base="vendor")
+            html = html.replace("<body>", "<body>" + _site_nav(names, name), 1)
+            for target in ([name, "index.html"] if view is views[0] else [name]):
+                path = out_dir / target
+                path.write_text(html, encoding="utf-8")
+                pages.append(path)
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        raise SiteError(f"cannot write the site to {out_dir}: {error.strerror or error}{where}") from None
     return pages
+
+
+def _overlaps(a: Path, b: Path) -> bool:
+    a, b = a.resolve(), b.resolve()
+    return a == b or a in b.parents or b in a.parents
+
+
+def _check_site_target(out_dir: Path, geodata: GeoData, names: list[str]) -> None:
+    """What would make writing the site fail half way, or destroy something: the site replaces OUTDIR/vendor
+    wholesale, so that must be a previous site's, and never the app's own assets or the geodata read."""
+    existing = next((path for path in (out_dir, *out_dir.parents) if path.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise SiteError(f"cannot write the site to {out_dir}: {existing} is a file, not a folder")
+    vendor, data = out_dir / "vendor", out_dir / "data"
+    if _overlaps(vendor, VENDOR_DIR):
+        raise SiteError(f"cannot write the site to {out_dir}: it would replace the app's own web assets "
+                        f"({VENDOR_DIR})")
+    if _overlaps(data, geodata.directory) or _overlaps(vendor, geodata.directory):
+        raise SiteError(f"cannot write the site to {out_dir}: it would overwrite the geodata it reads "
+                        f"({geodata.directory})")
+    if vendor.is_symlink() or (vendor.exists() and not (vendor.is_dir() and (vendor / "MANIFEST.json").is_file())):
+        raise SiteError(f"cannot write the site to {out_dir}: {vendor} exists and is not the vendor folder of an "
+                        "earlier site; not replacing it")
+    if data.exists() and not data.is_dir():
+        raise SiteError(f"cannot write the site to {out_dir}: {data} is a file, not a folder")
+    for name in dict.fromkeys([*names, "index.html"]):
+        if (out_dir / name).is_dir():
+            raise SiteError(f"cannot write the site to {out_dir}: {out_dir / name} is a folder")
 
 
 def _site_nav(names: list[str], current: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -58,6 +60,21 @@ LAYER_BY_NAME = {spec.name: spec for spec in LAYERS}
 FACTIONS_FILE = "factions.json"
 
 
+MAX_MESSAGE_CHARS = 300
+MAX_ID_CHARS = 80
+# Characters that would break "one line per problem" or restyle a terminal: C0/C1 controls, line and paragraph
+# separators, and the bidi embedding/override/isolate controls (which could make a line read differently).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` made safe for a one-line report: control characters escaped, length capped."""
+    text = _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -66,12 +83,13 @@ class Problem:
     feature_id: str | None = None
 
     def __str__(self) -> str:
-        where = self.file
+        """One line, whatever the data held: control characters are escaped and long values cut."""
+        where = one_line(self.file)
         if self.feature_index is not None:
             where += f": feature {self.feature_index}"
             if self.feature_id:
-                where += f" (id {self.feature_id!r})"
-        return f"{where}: {self.message}"
+                where += f" (id {one_line(repr(self.feature_id), MAX_ID_CHARS)})"
+        return f"{where}: {one_line(self.message)}"
 
 
 @dataclass
@@ -113,10 +131,11 @@ class _LayerProblems(Exception):
 def load_geodata(directory: str | Path = DEFAULT_GEODATA_DIR) -> GeoData:
     """Load every layer of `directory`, cached until any of its files changes."""
     path = Path(directory).resolve()
-    return _load_cached(path, _directory_signature(path))
+    return _load_cached(path, directory_signature(path))
 
 
-def _directory_signature(path: Path) -> tuple:
+def directory_signature(path: Path) -> tuple:
+    """Names, mtimes and sizes of the layer files: changes when any file changes (a cache key)."""
     names = [FACTIONS_FILE] + [spec.filename for spec in LAYERS]
     signature = []
     for name in names:
@@ -131,15 +150,25 @@ def _directory_signature(path: Path) -> tuple:
 @lru_cache(maxsize=8)
 def _load_cached(path: Path, _signature: tuple) -> GeoData:
     problems: list[Problem] = []
-    factions = _load_factions(path, problems)
+    try:
+        factions = _load_factions(path, problems)
+    except Exception as error:  # a safety net, as for the layers below
+        problems.append(_unexpected(path / FACTIONS_FILE, error))
+        factions = {}
     layers: dict[str, Layer] = {}
     for spec in LAYERS:
         try:
             layers[spec.name] = _load_layer(path, spec, set(factions))
         except _LayerProblems as failed:
             problems.extend(failed.problems)
+        except Exception as error:  # a safety net: a file that breaks the loader is reported, not raised
+            problems.append(_unexpected(path / spec.filename, error))
     problems.extend(_cross_layer_problems(path, layers))
     return GeoData(directory=path, factions=factions, layers=layers, problems=problems)
+
+
+def _unexpected(path: Path, error: Exception) -> Problem:
+    return Problem(_display_name(path), f"could not be loaded (unexpected {type(error).__name__}: {error})")
 
 
 def _display_name(path: Path) -> str:
@@ -150,17 +179,70 @@ def _read_json(path: Path) -> object:
     name = _display_name(path)
     if not path.exists():
         raise _LayerProblems([Problem(name, "file not found")])
-    size = path.stat().st_size
-    if size > MAX_LAYER_BYTES:
-        raise _LayerProblems([Problem(name, f"file is {size / 1e6:.1f} MB, over the {MAX_LAYER_BYTES / 1e6:.0f} MB limit")])
-    if size == 0:
-        raise _LayerProblems([Problem(name, "file is empty")])
+    if not path.is_file():
+        raise _LayerProblems([Problem(name, "not a regular file")])
+    too_large = Problem(name, f"file is too large: {path.stat().st_size:,} bytes, over the limit of "
+                              f"{MAX_LAYER_BYTES:,} ({MAX_LAYER_BYTES / 2**20:g} MB)")
+    if path.stat().st_size > MAX_LAYER_BYTES:
+        raise _LayerProblems([too_large])
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_LAYER_BYTES + 1)  # the file may have grown since stat
+        if len(data) > MAX_LAYER_BYTES:
+            raise _LayerProblems([too_large])
+        if not data:
+            raise _LayerProblems([Problem(name, "file is empty")])
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise _LayerProblems([Problem(name, f"not UTF-8 text ({error.reason} at byte {error.start})")])
+    except OSError as error:
+        raise _LayerProblems([Problem(name, f"cannot be read: {error.strerror or error}")])
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _LayerProblems([Problem(name, f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")])
+        # "Unterminated string starting at" already ends in "at": the position is where the string starts.
+        message = error.msg.removesuffix(" at")
+        raise _LayerProblems([Problem(name, f"not valid JSON: {message} at line {error.lineno} column {error.colno}")])
+    except RecursionError:
+        raise _LayerProblems([Problem(name, "not readable: JSON nested too deeply (arrays or objects "
+                                            f"inside each other more than about {sys.getrecursionlimit()} levels)")])
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise _LayerProblems([Problem(name, f"not valid JSON: {str(error).split(';')[0]}")])
+    if _MAYBE_SURROGATE.search(text):
+        where = _lone_surrogate_path(raw)
+        if where is not None:
+            index = feature_id = None
+            if len(where) > 2 and where[0] == "features" and isinstance(where[1], int):
+                index, where = where[1], where[2:]
+                feature_id = _feature_id(raw["features"][index])
+            message = (f"{'.'.join(map(str, where)) or 'top level'}: text holds a lone UTF-16 surrogate escape "
+                       "(\\ud800-\\udfff), not a valid Unicode character")
+            raise _LayerProblems([Problem(name, message, index, feature_id)])
+    return raw
+
+
+# A lone surrogate can only come from a \uD800-\uDFFF escape: the file itself decoded as strict UTF-8.
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _lone_surrogate_path(raw: object) -> list[str | int] | None:
+    """Where (e.g. ["features", 0, "properties", "name"]) a string holds a lone surrogate, which no UTF-8 output
+    (HTML, Arrow, protobuf) can carry; None if nowhere. Iterative, so any depth json.loads accepted is fine."""
+    stack: list[tuple[object, list[str | int]]] = [(raw, [])]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return where
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, where + [key]))
+                stack.append((item, where + [key]))
+        elif isinstance(value, list):
+            stack.extend((item, where + [index]) for index, item in enumerate(value))
+    return None
 
 
 def _load_factions(directory: Path, problems: list[Problem]) -> dict[str, schema.Faction]:
@@ -211,7 +293,11 @@ def _load_layer(directory: Path, spec: LayerSpec, faction_ids: set[str]) -> Laye
         def report(message: str, index: int = index, feature_id: str | None = feature_id) -> None:
             problems.append(Problem(name, message, index, feature_id))
 
-        record, geometry = _check_feature(feature, spec, faction_ids, report)
+        try:
+            record, geometry = _check_feature(feature, spec, faction_ids, report)
+        except RecursionError:
+            report("nested too deeply to check")
+            continue
         if record is None or geometry is None:
             continue
         if record.id in seen_ids:
@@ -239,7 +325,11 @@ def _check_feature(feature, spec: LayerSpec, faction_ids: set[str], report):
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         report("not a GeoJSON Feature object")
         return None, None
-    geometry = _check_geometry(feature.get("geometry"), spec, report)
+    if "geometry" not in feature:
+        report("geometry is missing (the feature has no 'geometry' member)")
+        geometry = None
+    else:
+        geometry = _check_geometry(feature["geometry"], spec, report)
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         report("properties missing or not an object")
@@ -260,6 +350,21 @@ def _check_feature(feature, spec: LayerSpec, faction_ids: set[str], report):
 def _check_geometry(raw, spec: LayerSpec, report):
     if raw is None:
         report("geometry is missing (null)")
+        return None
+    if not isinstance(raw, dict):
+        report(f"geometry is not a GeoJSON geometry object (got {_json_kind(raw)})")
+        return None
+    kind = raw.get("type")
+    if kind not in spec.geometry_types:
+        shown = kind if isinstance(kind, str) else _json_kind(kind)
+        report(f"geometry is a {one_line(shown, 40)}; this layer takes {' or '.join(spec.geometry_types)}")
+        return None
+    if "coordinates" not in raw:
+        report(f"geometry has no 'coordinates' ({kind})")
+        return None
+    structure = _coordinates_problem(kind, raw["coordinates"])
+    if structure:
+        report(f"geometry is malformed: {structure}")
         return None
     try:
         geometry = shape(raw)
@@ -291,6 +396,72 @@ def _check_geometry(raw, spec: LayerSpec, report):
         report(f"geometry is invalid: {explain_validity(geometry)}")
         return None
     return geometry
+
+
+def _json_kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _short_json(value: object, limit: int = 60) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _position_problem(position: object) -> str | None:
+    if (not isinstance(position, list) or len(position) not in (2, 3)
+            or not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in position)):
+        return f"a position must be [lon, lat] as two numbers, got {_short_json(position)}"
+    return None
+
+
+def _positions_problem(positions: object, minimum: int, what: str) -> str | None:
+    if not isinstance(positions, list):
+        return f"{what} must be an array of positions, got {_json_kind(positions)}"
+    if len(positions) < minimum:
+        return f"{what} needs at least {minimum} positions, has {len(positions)}"
+    for index, position in enumerate(positions):
+        problem = _position_problem(position)
+        if problem:
+            return f"{what}, position {index}: {problem}"
+    return None
+
+
+def _polygon_problem(rings: object, what: str) -> str | None:
+    if not isinstance(rings, list) or not rings:
+        return f"{what} must be a non-empty array of rings"
+    for index, ring in enumerate(rings):
+        ring_name = f"{what}, ring {index}"
+        problem = _positions_problem(ring, 4, ring_name)
+        if problem:
+            return problem
+        if ring[0] != ring[-1]:
+            return (f"{ring_name} is not closed: its first position {_short_json(ring[0])} differs from its last "
+                    f"{_short_json(ring[-1])} (GeoJSON rings end where they start)")
+    return None
+
+
+def _coordinates_problem(kind: str, coordinates: object) -> str | None:
+    """What is wrong with a geometry's coordinates as GeoJSON (RFC 7946, section 3.1), before shapely sees them:
+    shapely accepts strings for numbers and closes open rings silently, and raises on other mistakes."""
+    if kind == "Point":
+        return _position_problem(coordinates)
+    if kind == "LineString":
+        return _positions_problem(coordinates, 2, "the line")
+    if kind == "Polygon":
+        return _polygon_problem(coordinates, "the polygon")
+    if not isinstance(coordinates, list) or not coordinates:
+        return f"a {kind} needs a non-empty array of parts"
+    for index, part in enumerate(coordinates):
+        problem = (_positions_problem(part, 2, f"line {index}") if kind == "MultiLineString"
+                   else _polygon_problem(part, f"polygon {index}") if kind == "MultiPolygon"
+                   else _position_problem(part))
+        if problem:
+            return problem
+    return None
 
 
 def _faction_refs(record: BaseModel) -> Iterable[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
@@ -51,14 +51,20 @@ ATTRIBUTION = ("Control areas approximate (derived from sourced town control). B
                "sources per feature.")
 
 
+_ESCAPES = str.maketrans({"$": "&#36;", "`": "&#96;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
+
+
 def esc(value: object) -> str:
-    """Escape data for HTML that folium passes through unescaped; `$`, backtick and backslash too, since folium
-    puts some strings into JavaScript template literals."""
-    text = html.escape("" if value is None else str(value), quote=True)
-    return text.replace("$", "&#36;").replace("`", "&#96;").replace("\\", "&#92;")
+    """Escape data for HTML that folium passes through unescaped, so that it shows as text wherever it lands:
+    - `& < > " '` for HTML (element content and quoted attributes);
+    - `$`, backtick and backslash, since folium puts some strings into JavaScript template literals;
+    - `{` and `}`, since branca renders each element's output as a Jinja template a second time: `{{ … }}` from
+      the data would run on the server (it can reach Python's os module), `{# …` would fail the render."""
+    return html.escape("" if value is None else str(value), quote=True).translate(_ESCAPES)
 
 
 def safe_url(url: str | None) -> str | None:
+    """The URL escaped for an href="…", if it is http(s); None for anything else (javascript:, data:, …)."""
     if url and url.lower().startswith(("https://", "http://")):
         return esc(url)
     return None
@@ -109,7 +115,27 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
         others = _reference_towns_group(view, geodata)
         if others is not None:
             overlays.append(others)
+    _stable_ids(overlays)
     return MapParts(base=base, overlays=overlays)
+
+
+def _stable_ids(groups: list[folium.FeatureGroup]) -> None:
+    """Number every element in the overlay groups instead of folium's random ids, so the same view renders the
+    same script. st_folium re-adds the overlays only when that script changes: a rerun that changes nothing
+    (a pan reporting its bounds) then leaves the map alone, and an open popup stays open."""
+    for group_index, group in enumerate(groups):
+        numbers = iter(range(10**9))
+        containers = [group]
+        while containers:
+            container = containers.pop(0)
+            # A popup keeps its HTML in sub-elements outside _children.
+            parts = [getattr(container, name, None) for name in ("header", "html", "script")]
+            for element in [*container._children.values(), *(p for p in parts if isinstance(p, Element))]:
+                element._id = f"g{group_index}n{next(numbers)}"  # no "_": st_folium splits names on it
+                containers.append(element)
+            # Templates name children by their key here (a popup's HTML, say), so re-key them.
+            container._children = type(container._children)(
+                (child.get_name(), child) for child in container._children.values())
 
 
 def _long_date(day: date) -> str:
@@ -130,7 +156,8 @@ def _base_map(view: ViewState, geodata: GeoData) -> folium.Map:
     if countries is not None:
         filled = view.basemap == "vector"
         folium.GeoJson(
-            countries.frame[["id", "name", "geometry"]].to_json(),
+            # The tooltip puts the name into innerHTML as it is, so it goes in escaped.
+            countries.frame[["id", "name", "geometry"]].assign(name=countries.frame["name"].map(esc)).to_json(),
             name="Countries",
             control=False,
             style_function=lambda _feature, filled=filled: {
@@ -317,9 +344,12 @@ class _LayerStateReporter(MacroElement):
             map.on('overlayadd overlayremove', function() {
                 var data = window.__GLOBAL_DATA__, control = window.layer_control;
                 if (!data || !control) { return; }
-                var shown = {};
+                var shown = {}, decoder = document.createElement('textarea');
                 control._layers.forEach(function(entry) {
-                    if (entry.overlay && map.hasLayer(entry.layer)) { shown[entry.name] = {name: entry.name, url: null}; }
+                    if (entry.overlay && map.hasLayer(entry.layer)) {
+                        decoder.innerHTML = entry.name;  // names are HTML-escaped; a textarea only decodes them
+                        shown[decoder.value] = {name: decoder.value, url: null};
+                    }
                 });
                 data.selected_layers = shown;
             });
@@ -370,7 +400,8 @@ def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGro
         faction = geodata.factions.get(faction_id)
         if faction is None:
             continue
-        group = folium.FeatureGroup(name=faction.short_name, show=True)
+        # Leaflet's layer control shows the name as HTML; _LayerStateReporter reports it back unescaped.
+        group = folium.FeatureGroup(name=esc(faction.short_name), show=True)
         group.faction_id = faction_id  # lets the page map layer-control names back to ids
         if areas is not None and not areas.empty:
             _add_control_area(group, areas[areas["faction"] == faction_id], faction)
@@ -419,11 +450,11 @@ def _reference_towns_group(view: ViewState, geodata: GeoData) -> folium.FeatureG
 def _town_symbol_svg(state: PlaceState | None, colours: dict[str, str], size: int = 16) -> str:
     """A symbol readable in greyscale: the shape says the state, the colour says who."""
     if state is None:
-        return (f'<svg width="{size}" height="{size}" viewBox="0 0 16 16" style="vertical-align:middle">'
+        return (f'<svg width="{size}" height="{size}" viewBox="0 0 16 16" style="vertical-align:middle;flex:none">'
                 f'<circle cx="8" cy="8" r="5" fill="#fff" stroke="{NEUTRAL}" stroke-width="2"/></svg>')
     holder = colours.get(state.controller or "", "#bbbbbb")
     others = [colours.get(f, "#bbbbbb") for f in state.factions if f != state.controller] or ["#bbbbbb"]
-    svg = f'<svg width="{size}" height="{size}" viewBox="0 0 16 16" style="vertical-align:middle">'
+    svg = f'<svg width="{size}" height="{size}" viewBox="0 0 16 16" style="vertical-align:middle;flex:none">'
     if state.state == "contested":  # square split on the diagonal: holder and challenger
         svg += (f'<path d="M2 2H14L2 14Z" fill="{holder}" stroke="#111" stroke-width="1.2"/>'
                 f'<path d="M14 2V14H2Z" fill="{others[0]}" stroke="#111" stroke-width="1.2"/>'
@@ -445,7 +476,9 @@ def _town_point(town, geometry, state: PlaceState | None, colours, factions) -> 
     label = (f'<div class="euphrates-town{" minor" if minor else ""}" data-town="{esc(town.id)}" data-state="{esc(state.state if state else "")}"'
              f' data-controller="{esc(state.controller if state else "")}" style="display:flex;align-items:center;'
              f'gap:2px;white-space:nowrap;font:600 12px system-ui,sans-serif;color:#111;text-shadow:0 0 2px #fff,'
-             f'0 0 2px #fff,0 0 3px #fff">{symbol}<span>{esc(town.name)}</span></div>')
+             f'0 0 2px #fff,0 0 3px #fff">{symbol}'
+             # a name longer than the icon's box is cut short (the tooltip and popup have it whole)
+             f'<span style="overflow:hidden;text-overflow:ellipsis">{esc(town.name)}</span></div>')
     return _icon_point(geometry, label, esc(f"{town.name} — {_state_words(state, factions)}"),
                        _town_popup(town, state, factions), class_name="euphrates-town-icon")
 
@@ -571,15 +604,17 @@ def _events_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=GROUP_NAMES["events"], show=True)
     events = events_until(geodata, view.date)
     records = geodata.layer("events").by_id()
+    if len(events) > EVENT_CANVAS_THRESHOLD:
+        _CanvasEventLayer(_compact_events(view, events, records)).add_to(group)
+        return group
     points = []
     for event_id, geometry in zip(events["id"], events.geometry):
         event = records[event_id]
         recent = (view.date - event.date).days <= RECENT_EVENT_DAYS
-        when = f"{_long_date(event.date)}{' (approx.)' if event.date_approximate else ''}"
-        popup = (f"<b>{esc(event.title)}</b><br><i>{esc(when)}</i><br>{esc(event.description)}"
-                 f"{'<br><small>Location approximate</small>' if event.approximate else ''}"
-                 f"{_sources_html(list(event.sources))}")
-        points.append({"lat": geometry.y, "lon": geometry.x, "tooltip": esc(f"{when}: {event.title}"),
+        title, when, description, approximate, sources = _event_parts(event)
+        popup = (f"<b>{title}</b><br><i>{when}</i><br>{description}"
+                 f"{_EVENT_APPROXIMATE_NOTE if approximate else ''}{sources}")
+        points.append({"lat": geometry.y, "lon": geometry.x, "tooltip": f"{when}: {title}",
                        "popup": popup, "circle": {
                            "radius": 6 if recent else 4, "color": "#fff", "weight": 1.5, "fill": True,
                            "fillColor": EVENT_COLOR, "fillOpacity": 0.95 if recent else 0.5,
@@ -587,3 +622,212 @@ def _events_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
     if points:
         _PointLayer(points).add_to(group)
     return group
+
+
+# Above this many events on the map, `_CanvasEventLayer` draws them: one canvas instead of an SVG node and a
+# tooltip, a popup and their handlers per event, so the browser's cost stays nearly flat as events grow.
+EVENT_CANVAS_THRESHOLD = 500
+_EVENT_APPROXIMATE_NOTE = "<br><small>Location approximate</small>"
+
+
+def _event_parts(event, cache: dict | None = None) -> tuple[str, str, str, bool, str]:
+    """The pieces of an event's tooltip and popup, each escaped: title, when, description, whether the location
+    is approximate, and the sources list (HTML). `cache` keeps the pieces that repeat (dates, source lists)."""
+    if cache is None:
+        cache = {}
+    when_key = (event.date, event.date_approximate)
+    when = cache.get(when_key)
+    if when is None:
+        when = cache[when_key] = esc(f"{_long_date(event.date)}{' (approx.)' if event.date_approximate else ''}")
+    sources_key = tuple((s.publication, s.date, s.title, s.url) for s in event.sources)
+    sources = cache.get(sources_key)
+    if sources is None:
+        sources = cache[sources_key] = _sources_html(list(event.sources))
+    return esc(event.title), when, esc(event.description), event.approximate, sources
+
+
+_COMPACT_STRIDE = 7  # lat, lon, flags (1 recent, 2 location approximate), then indexes into the strings: title,
+# when, description, sources
+
+
+def _compact_events(view: ViewState, events, records: dict) -> dict:
+    """Events as one flat list of numbers and a table of distinct, already escaped strings (dates and source
+    lists repeat), for `_CanvasEventLayer`."""
+    strings: dict[str, int] = {}
+    ref = lambda text: strings.setdefault(text, len(strings))
+    points: list = []
+    cache: dict = {}
+    lats, lons = events.geometry.y.round(5).tolist(), events.geometry.x.round(5).tolist()
+    for event_id, lat, lon in zip(events["id"], lats, lons):
+        event = records[event_id]
+        title, when, description, approximate, sources = _event_parts(event, cache)
+        recent = (view.date - event.date).days <= RECENT_EVENT_DAYS
+        points += [lat, lon, (1 if recent else 0) | (2 if approximate else 0), ref(title), ref(when),
+                   ref(description), ref(sources)]
+    return {"stride": _COMPACT_STRIDE, "points": points, "strings": list(strings)}
+
+
+class _CanvasEventLayer(MacroElement):
+    """Many events as dots on one canvas, drawn like the SVG dots of `_events_group`'s small path (a stamp per
+    style, oldest first, so newer dots lie on top) with no Leaflet object per event. The tooltip and popup HTML
+    are put together from the escaped pieces only when the pointer is on a dot.
+
+    The canvas is a Leaflet canvas renderer (so panning, zoom animation and retina screens work as for any
+    vector layer) in its own pane above the areas and below the town and site icons. It lets pointer events
+    through, so the areas under it keep their tooltips and popups: a capturing listener on the map container
+    takes a click or hover that lands on a dot (the topmost, within the dot's radius plus half its outline, as
+    Leaflet tests a circle marker) before the area under it gets it. Once the dots are drawn the map container
+    has `data-euphrates-events-drawn` (the dot count), for tests and benchmarks."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(group) {
+            var data = {{ this.data }};
+            var P = data.points, S = data.strings, STRIDE = data.stride, COUNT = P.length / STRIDE;
+            var PANE = 'euphratesEvents', WEIGHT = 1.5, COLOR = {{ this.color|tojson }};
+            var STYLES = [{radius: 4, opacity: 0.5}, {radius: 6, opacity: 0.95}];  // by the "recent" flag
+            var xs = new Float64Array(COUNT), ys = new Float64Array(COUNT), projectedFor = null, stamps = {};
+            var map = null, hovered = -1, lastMove = 0;
+            var tip = L.tooltip({className: 'euphrates-event-tip', direction: 'auto'});
+
+            function tooltipHtml(i) { var k = i * STRIDE; return S[P[k + 4]] + ': ' + S[P[k + 3]]; }
+            function popupHtml(i) {
+                var k = i * STRIDE;
+                return '<b>' + S[P[k + 3]] + '</b><br><i>' + S[P[k + 4]] + '</i><br>' + S[P[k + 5]]
+                    + ((P[k + 2] & 2) ? {{ this.approximate_note|tojson }} : '') + S[P[k + 6]];
+            }
+            function stampsFor(scale) {
+                if (!stamps[scale]) {
+                    stamps[scale] = STYLES.map(function(style) {
+                        var size = Math.ceil(2 * style.radius + WEIGHT + 2), canvas = document.createElement('canvas');
+                        canvas.width = canvas.height = size * scale;
+                        var ctx = canvas.getContext('2d');
+                        ctx.scale(scale, scale);
+                        ctx.beginPath();
+                        ctx.arc(size / 2, size / 2, style.radius, 0, 2 * Math.PI, false);
+                        ctx.globalAlpha = style.opacity;
+                        ctx.fillStyle = COLOR;
+                        ctx.fill('evenodd');
+                        ctx.globalAlpha = 1;
+                        ctx.lineWidth = WEIGHT;
+                        ctx.strokeStyle = '#fff';
+                        ctx.stroke();
+                        return {canvas: canvas, size: size, half: size / 2};
+                    });
+                }
+                return stamps[scale];
+            }
+            function project() {
+                var zoom = map.getZoom(), origin = map.getPixelOrigin(), key = zoom + ',' + origin.x + ',' + origin.y;
+                if (key === projectedFor) { return; }
+                for (var i = 0, k = 0; i < COUNT; i++, k += STRIDE) {
+                    var point = map.project([P[k], P[k + 1]], zoom);
+                    xs[i] = Math.round(point.x) - origin.x;
+                    ys[i] = Math.round(point.y) - origin.y;
+                }
+                projectedFor = key;
+            }
+            function dotAt(e) {
+                var target = e.target;
+                var underDots = target === map.getContainer() || target === map.getPane('mapPane')
+                    || map.getPane('overlayPane').contains(target) || map.getPane('tilePane').contains(target);
+                if (!underDots || map._animatingZoom || (map.dragging && map.dragging.moving())) { return -1; }
+                project();
+                var point = map.mouseEventToLayerPoint(e);
+                for (var i = COUNT - 1; i >= 0; i--) {
+                    var reach = STYLES[P[i * STRIDE + 2] & 1].radius + WEIGHT / 2;
+                    var dx = xs[i] - point.x, dy = ys[i] - point.y;
+                    if (dx * dx + dy * dy <= reach * reach) { return i; }
+                }
+                return -1;
+            }
+            function hover(i) {
+                if (i === hovered) { return; }
+                hovered = i;
+                var container = map.getContainer();
+                if (i >= 0) {
+                    tip.setLatLng([P[i * STRIDE], P[i * STRIDE + 1]]).setContent(tooltipHtml(i));
+                    map.openTooltip(tip);
+                    L.DomUtil.addClass(container, 'euphrates-event-hover');
+                } else {
+                    map.closeTooltip(tip);
+                    L.DomUtil.removeClass(container, 'euphrates-event-hover');
+                }
+            }
+            function onMove(e) {
+                var now = Date.now();
+                if (now - lastMove < 32) { return; }
+                lastMove = now;
+                hover(dotAt(e));
+            }
+            function onLeave() { hover(-1); }
+            function onClick(e) {
+                if (map.dragging && map.dragging.moved()) { return; }
+                var i = dotAt(e);
+                if (i < 0) { return; }
+                L.DomEvent.stop(e);
+                L.popup({maxWidth: 380}).setLatLng([P[i * STRIDE], P[i * STRIDE + 1]]).setContent(popupHtml(i))
+                    .openOn(map);
+            }
+            var Dots = L.Canvas.extend({
+                onAdd: function(added) {
+                    map = added;
+                    if (!map.getPane(PANE)) {
+                        var pane = map.createPane(PANE);
+                        pane.style.zIndex = 450;
+                        pane.style.pointerEvents = 'none';
+                    }
+                    if (!document.getElementById('euphrates-event-style')) {
+                        var style = document.createElement('style');
+                        style.id = 'euphrates-event-style';
+                        style.textContent = '.euphrates-event-hover, .euphrates-event-hover .leaflet-interactive '
+                            + '{cursor: pointer} .euphrates-event-hover .leaflet-tooltip:not(.euphrates-event-tip) '
+                            + '{visibility: hidden}';
+                        document.head.appendChild(style);
+                    }
+                    L.Canvas.prototype.onAdd.call(this, map);
+                    var container = map.getContainer();
+                    container.addEventListener('click', onClick, true);
+                    container.addEventListener('mousemove', onMove, true);
+                    container.addEventListener('mouseleave', onLeave);
+                    requestAnimationFrame(function() {
+                        if (map) { container.dataset.euphratesEventsDrawn = String(COUNT); }
+                    });
+                },
+                onRemove: function(removed) {
+                    var container = removed.getContainer();
+                    hover(-1);
+                    container.removeEventListener('click', onClick, true);
+                    container.removeEventListener('mousemove', onMove, true);
+                    container.removeEventListener('mouseleave', onLeave);
+                    delete container.dataset.euphratesEventsDrawn;
+                    L.Canvas.prototype.onRemove.call(this, removed);
+                    map = null;
+                },
+                _draw: function() {
+                    if (!map) { return; }
+                    project();
+                    var ctx = this._ctx, bounds = this._bounds, both = stampsFor(L.Browser.retina ? 2 : 1);
+                    var minX = bounds.min.x, minY = bounds.min.y, maxX = bounds.max.x, maxY = bounds.max.y;
+                    for (var i = 0; i < COUNT; i++) {
+                        var stamp = both[P[i * STRIDE + 2] & 1], x = xs[i], y = ys[i], half = stamp.half;
+                        if (x + half < minX || x - half > maxX || y + half < minY || y - half > maxY) { continue; }
+                        ctx.drawImage(stamp.canvas, x - half, y - half, stamp.size, stamp.size);
+                    }
+                }
+            });
+            new Dots({pane: PANE}).addTo(group);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: dict):
+        import json
+
+        super().__init__()
+        self._name = "CanvasEventLayer"
+        # Escaped for a <script> block like folium's own JSON; every string in it is escaped HTML already.
+        self.data = (json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+                     .replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
+        self.color = EVENT_COLOR
+        self.approximate_note = _EVENT_APPROXIMATE_NOTE

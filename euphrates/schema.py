@@ -14,11 +14,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _short_repr(value: object, limit: int = 40) -> str:
+    """`repr` for a message about bad input, cut short: the input may be megabytes long."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= 2 * limit else text[:2 * limit] + "..."
+
+
 def _parse_iso_date(value: object) -> date:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"expected an ISO date YYYY-MM-DD, got {_short_repr(value)}")
     try:
         return date.fromisoformat(value)
     except ValueError as error:

@@ -165,3 +165,35 @@ def test_export_button_downloads_what_is_on_screen(page, app_url, tmp_path):
     assert count_colour(png, "#D55E00") > 200
     assert count_colour(png, "#009E73") == 0  # Turkey is unticked
     assert "Saved euphrates_2017-10-19.png" in frame.locator(".euphrates-export-status").inner_text()
+
+
+def test_contested_town_has_its_own_symbol_and_arabic_search_finds_it(page, app_url):
+    frame = open_map(page, app_url, "?date=2017-08-01")
+    raqqa = frame.locator('.euphrates-town[data-town="raqqa"]')
+    expect(raqqa).to_have_attribute("data-state", "contested")
+    # contested: a square split on its diagonal (two filled triangles), not the held circle
+    assert raqqa.locator("svg path").count() == 3 and raqqa.locator("svg circle").count() == 0
+    held = frame.locator('.euphrates-town[data-town="damascus"]')
+    assert held.locator("svg circle").count() == 1 and held.locator("svg path").count() == 0
+    page.get_by_label("Find a town").fill("الرقّة")
+    page.get_by_label("Find a town").press("Enter")
+    frame.wait_for_function("() => window.map.getZoom() === 10", timeout=20_000)
+    center = frame.evaluate("() => window.map.getCenter()")
+    assert abs(center["lat"] - 35.95) < 0.05 and abs(center["lng"] - 39.01) < 0.05
+    raqqa.click()
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("contested: held by ISIS, fought over with SDF")
+    expect(popup).to_contain_text("الرقة")
+
+
+def test_panning_keeps_an_open_popup(page, app_url):
+    """A pan reports its bounds and reruns the page; the same view must not re-add the overlays."""
+    frame = open_map(page, app_url)
+    page.wait_for_timeout(1000)
+    frame.evaluate("() => { window.__overlay_marker = true; }")
+    frame.locator('.euphrates-town[data-town="raqqa"]').click()
+    expect(frame.locator(".leaflet-popup-content")).to_contain_text("Raqqa")
+    frame.evaluate("() => window.map.panBy([120, 60], {animate: false})")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('bbox') !== null")
+    page.wait_for_timeout(2500)  # the rerun the pan caused has come and gone
+    expect(frame.locator(".leaflet-popup-content")).to_contain_text("Raqqa")

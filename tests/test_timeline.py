@@ -79,3 +79,24 @@ def test_bundled_control_areas_tile_each_day_once():
         areas = control_areas_on(geodata, day)
         assert not areas.empty
         assert areas["faction"].is_unique, day
+
+
+# (day, town, state, controller, factions): the states the reference maps show.
+SEED_STATES = [
+    ("2016-07-01", "manbij", "contested", "isis", {"isis", "sdf"}),
+    ("2016-08-20", "manbij", "held", "sdf", {"sdf"}),
+    ("2017-04-15", "tabqa", "contested", "isis", {"isis", "sdf"}),
+    ("2017-09-01", "deir-ez-zor", "besieged", "government", {"government", "isis"}),
+    ("2017-11-04", "deir-ez-zor", "held", "government", {"government"}),
+    ("2017-08-01", "raqqa", "contested", "isis", {"isis", "sdf"}),
+    ("2017-11-09", "bukamal", "held", "government", {"government"}),   # first change of hands
+    ("2017-11-12", "bukamal", "held", "isis", {"isis"}),               # ISIS back in
+    ("2017-11-20", "bukamal", "held", "government", {"government"}),   # second change of hands
+    ("2017-10-19", "hasakah", "mixed", "sdf", {"sdf", "government"}),
+]
+
+
+@pytest.mark.parametrize("day, town, state, controller, factions", SEED_STATES)
+def test_bundled_states_on_seed_dates(day, town, state, controller, factions):
+    found = town_states_on(load_geodata(), date.fromisoformat(day))[town]
+    assert (found.state, found.controller, set(found.factions)) == (state, controller, factions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from euphrates.streamlit_ui.data import geodata
+from euphrates.streamlit_ui.text import plain
 
 ABOUT = """
 **Euphrates 2017** maps eastern Syria in the autumn of 2017: the race down the Euphrates after the fall of Raqqa.
@@ -31,5 +32,5 @@ def render() -> None:
     data = geodata()
     st.subheader("Factions")
     for faction in data.factions.values():
-        st.markdown(f"**{faction.name}**: backed by {', '.join(faction.backers) or 'no outside state'}. "
-                    f"{faction.description}")
+        st.markdown(f"**{plain(faction.name)}**: " + plain(
+            f"backed by {', '.join(faction.backers) or 'no outside state'}. {faction.description}"))

@@ -6,6 +6,7 @@ import os
 import streamlit as st
 
 from euphrates.geodata import DEFAULT_GEODATA_DIR, GeoData, load_geodata
+from euphrates.streamlit_ui.text import plain
 
 GEODATA_ENV = "EUPHRATES_GEODATA"
 
@@ -20,6 +21,6 @@ def show_problems(data: GeoData) -> None:
     """A banner naming every layer problem; the good layers are still drawn."""
     if not data.problems:
         return
-    lines = "\n".join(f"- {problem}" for problem in data.problems[:20])
+    lines = "\n".join(f"- {plain(str(problem))}" for problem in data.problems[:20])
     more = f"\n- … and {len(data.problems) - 20} more" if len(data.problems) > 20 else ""
     st.warning(f"Some geodata could not be loaded and is not shown:\n{lines}{more}", icon="⚠️")

@@ -15,10 +15,13 @@ from euphrates.mapbuilder import GROUP_NAMES, build_map
 from euphrates.offline import missing_vendored_files
 from euphrates.search import find_towns
 from euphrates.streamlit_ui.data import geodata, show_problems
+from euphrates.streamlit_ui.text import plain
 from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
 from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState
 
 MAP_KEY = "map"
+VIEW_REQUEST_KEY = "view_request"  # another page puts a ViewState here, then switches to the map
+LAST_VIEW_KEY = "last_view"
 MAP_HEIGHT = 720
 LAYER_LABELS = {
     "control_areas": "Control areas (approximate)",
@@ -41,9 +44,10 @@ def render() -> None:
         st.error("The map's web assets are missing from static/vendor, so the map cannot draw: "
                  f"{', '.join(missing[:5])}. Run `make vendor`.")
         return
-    _restore_view_from_url_once(data)
+    _restore_view(data)
     _apply_layer_control_changes(data)
     view = _sidebar(data)
+    st.session_state[LAST_VIEW_KEY] = view
     _write_url(view)
 
     parts = build_map(view.model_copy(update={"bounds": _framing(view)}), data)
@@ -63,14 +67,22 @@ def render() -> None:
                "lines. Click a town, event or area for its story and sources.")
 
 
-def _restore_view_from_url_once(data) -> None:
-    """On a session's first run, the URL decides the widgets' starting values."""
-    if st.session_state.get("_view_restored"):
+def _restore_view(data) -> None:
+    """Set the widgets' starting values: from a view another page asked for, from the URL on a session's first
+    run, or, when the user comes back from another page (Streamlit drops the widgets' state then), from the
+    last view shown."""
+    requested = st.session_state.pop(VIEW_REQUEST_KEY, None)
+    if requested is None and "date" in st.session_state:
         return
+    if requested is not None:
+        view = requested
+    elif not st.session_state.get("_view_restored"):
+        view, warnings = ViewState.from_query_params(dict(st.query_params), known_factions=set(data.factions))
+        for warning in warnings:
+            st.toast(warning)
+    else:
+        view = st.session_state.get(LAST_VIEW_KEY) or ViewState()
     st.session_state["_view_restored"] = True
-    view, warnings = ViewState.from_query_params(dict(st.query_params), known_factions=set(data.factions))
-    for warning in warnings:
-        st.toast(warning)
     st.session_state["date"] = view.date
     for faction_id in data.factions:
         st.session_state[f"faction_{faction_id}"] = faction_id in view.factions
@@ -112,8 +124,8 @@ def _sidebar(data) -> ViewState:
                          format="D MMM YYYY", key="date")
     sidebar.subheader("Factions")
     factions = tuple(faction_id for faction_id, faction in data.factions.items()
-                     if sidebar.checkbox(f"{faction.short_name}", key=f"faction_{faction_id}",
-                                         help=f"{faction.name}. Backers: {', '.join(faction.backers) or 'none'}."))
+                     if sidebar.checkbox(plain(faction.short_name), key=f"faction_{faction_id}",
+                                         help=plain(f"{faction.name}. Backers: {', '.join(faction.backers) or 'none'}.")))
     sidebar.subheader("Layers")
     layers = tuple(layer for layer in OVERLAY_LAYERS
                    if sidebar.checkbox(LAYER_LABELS[layer], key=f"layer_{layer}"))
@@ -121,12 +133,18 @@ def _sidebar(data) -> ViewState:
     query = sidebar.text_input("Find a town", key="town_query", placeholder="Bukamal, Abu Kamal, البوكمال…")
     matches = find_towns(data, query) if query else []
     if query and not matches:
-        sidebar.info(f"No town matches “{query}”.")
+        sidebar.info(plain(f"No town matches “{query}”."))
     st.session_state["search_match"] = matches[0] if matches else None
     if matches:
-        sidebar.caption("Found: " + ", ".join(f"{match.name} ({match.matched})" for match in matches[:3]))
+        sidebar.caption(plain("Found: " + ", ".join(f"{match.name} ({match.matched})" for match in matches[:3])))
     return ViewState(date=day, factions=factions, layers=layers, basemap=basemap,
                      bounds=st.session_state["live_bounds"])
+
+
+def show_on_map(view: ViewState) -> None:
+    """Open the Map page on `view` (for the other pages' "show on map" actions)."""
+    st.session_state[VIEW_REQUEST_KEY] = view
+    st.switch_page("app_pages/map.py")
 
 
 def _jump_to_key_date() -> None:

@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.data_page import render
+
+render()

@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.factions_page import render
+
+render()

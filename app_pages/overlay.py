@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.overlay_page import render
+
+render()

@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.race_page import render
+
+render()

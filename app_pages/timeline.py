@@ -1,0 +1,3 @@
+from euphrates.streamlit_ui.timeline_page import render
+
+render()

@@ -44,9 +44,10 @@ def last_json(output: str):
 
 
 def table_value(output: str, label: str) -> float:
+    """The figure at the end of the table line that starts with `label`."""
     for line in output.splitlines():
         if line.startswith(label):
-            return float(line[len(label):].split()[0])
+            return float(line.split()[-1])
     raise ValueError(f"no line {label!r}")
 
 

@@ -9,6 +9,7 @@ one self-contained `folium.Map` for the site and the export.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -822,8 +823,6 @@ class _CanvasEventLayer(MacroElement):
     """)
 
     def __init__(self, data: dict):
-        import json
-
         super().__init__()
         self._name = "CanvasEventLayer"
         # Escaped for a <script> block like folium's own JSON; every string in it is escaped HTML already.

@@ -189,11 +189,12 @@ async def run(sessions: int, steps: int, budget: float, nice_browser: bool = Fal
     process = start_streamlit(ROOT / "app.py", port)
     url = f"http://127.0.0.1:{port}/"
     result: dict = {"sessions": sessions, "steps": steps, "nice_browser": nice_browser}
+    workdir = tempfile.TemporaryDirectory(prefix="euphrates-load-")
     try:
         await asyncio.sleep(1)
         result["rss_idle_mb"] = server_rss_mb(process.pid)
         async with async_playwright() as playwright:
-            executable = chromium_executable(Path(tempfile.mkdtemp(prefix="euphrates-load-")), nice_browser)
+            executable = chromium_executable(Path(workdir.name), nice_browser)
             browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             warm = Session(-1, browser, url, colours)  # imports, geodata and caches: not per-session costs
             await warm.open()
@@ -234,6 +235,7 @@ async def run(sessions: int, steps: int, budget: float, nice_browser: bool = Fal
         result["rss_closed_mb"] = server_rss_mb(process.pid)
     finally:
         stop(process)
+        workdir.cleanup()
     result["open_s"] = [client.open_s for client in clients if client.open_s is not None]
     result["toggle_s"] = [value for client in clients for value in client.latencies["toggle"]]
     result["date_s"] = [value for client in clients for value in client.latencies["date"]]

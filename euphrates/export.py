@@ -34,9 +34,11 @@ DRAW_TIMEOUT_MS = 30_000
 
 
 # --- how many exports run at once -------------------------------------------------------------------------
-# Each export runs its own Chromium. Started together on a small machine they all crawl (and time out), so an
-# export waits for one of a few slots shared by every process of this user: a slot is an flock on a file in a
-# folder under the system temp dir, which the kernel releases when the process ends, however it ends.
+# Each export runs its own Chromium. Started together, they share the cores and all finish late, each holding a
+# browser's memory (10 at once on 2 cores: the first PNG after ~36 s instead of ~19 s with 2 slots, the last
+# no sooner). So an export waits for one of a few slots shared by every process of this user: a slot is an
+# flock on a file in a folder under the system temp dir, which the kernel releases when the process ends,
+# however it ends.
 
 SLOTS_ENV, WAIT_ENV, LOCK_DIR_ENV = "EUPHRATES_EXPORT_SLOTS", "EUPHRATES_EXPORT_WAIT", "EUPHRATES_EXPORT_LOCK_DIR"
 DEFAULT_WAIT_S = 120.0
@@ -95,7 +97,7 @@ def export_slot(slots: int | None = None, timeout: float | None = None, lock_dir
             return
         if time.monotonic() >= deadline:
             raise ExportBusy(f"too many exports running; try again later (all {slots} export slots of this "
-                             f"machine stayed busy for {timeout:.0f} s; {SLOTS_ENV} sets the number)")
+                             f"machine stayed busy for {timeout:g} s; {SLOTS_ENV} sets the number)")
         if log is not None and not told:
             log(f"waiting for one of {slots} export slots (other exports are running)")
             told = True
@@ -121,21 +123,25 @@ def export_pngs(jobs: list[PngJob], geodata: GeoData, log=print) -> None:
     from playwright.sync_api import sync_playwright
 
     asset_base = VENDOR_DIR.as_uri()
-    with export_slot(log=log), tempfile.TemporaryDirectory(prefix="euphrates-export-") as workdir, \
-            sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        pages: dict[tuple[int, int, int], object] = {}
-        try:
-            for number, job in enumerate(jobs):
-                page_file = Path(workdir) / f"map-{number}.html"
-                page_file.write_text(map_html(job.view, geodata, asset_base), encoding="utf-8")
-                key = (job.width, job.height, job.scale)
-                if key not in pages:
-                    pages[key] = new_page(browser, job)
-                render_png(pages[key], page_file, job)
-                log(f"wrote {job.out} ({job.width * job.scale}×{job.height * job.scale}, {job.view.date})")
-        finally:
-            browser.close()
+    with tempfile.TemporaryDirectory(prefix="euphrates-export-") as workdir:
+        # The pages are built before taking an export slot: the slots limit the Chromiums, and building is
+        # Python work that can overlap with other exports' browsers.
+        page_files = []
+        for number, job in enumerate(jobs):
+            page_files.append(Path(workdir) / f"map-{number}.html")
+            page_files[-1].write_text(map_html(job.view, geodata, asset_base), encoding="utf-8")
+        with export_slot(log=log), sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            pages: dict[tuple[int, int, int], object] = {}
+            try:
+                for job, page_file in zip(jobs, page_files):
+                    key = (job.width, job.height, job.scale)
+                    if key not in pages:
+                        pages[key] = new_page(browser, job)
+                    render_png(pages[key], page_file, job)
+                    log(f"wrote {job.out} ({job.width * job.scale}×{job.height * job.scale}, {job.view.date})")
+            finally:
+                browser.close()
 
 
 def new_page(browser, job: PngJob):

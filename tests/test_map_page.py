@@ -125,3 +125,19 @@ def test_broken_layer_shows_a_banner_and_the_rest_still_draws(small_geodata, mon
     assert "geodata/events.geojson: not valid JSON" in app.warning[0].value.replace("\\", "")
     args = map_args(app)
     assert 'data-town=' in args["feature_group"] and "Raqqa" in args["feature_group"]
+
+
+@pytest.mark.parametrize("key, value", [
+    ("factions", "[verify your account](https://evil.example/phish)"),
+    ("date", "![t](http://evil.example/track.png)"),
+    ("layers", ":red[**THIS MAP IS FAKE**]"),
+])
+def test_link_parameters_in_notices_reach_streamlit_as_text(key, value):
+    """The toast renders Markdown, so each Markdown character of a link's text must arrive escaped."""
+    app = run_map({key: value})
+    notices = [toast.value for toast in app.toast]
+    assert notices, "the ignored parameter should be reported"
+    for notice in notices:
+        for special in "[]()!*:":
+            if special in value:
+                assert notice.count(special) == notice.count("\\" + special), notice

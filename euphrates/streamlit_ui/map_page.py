@@ -79,7 +79,7 @@ def _restore_view(data) -> None:
     elif not st.session_state.get("_view_restored"):
         view, warnings = ViewState.from_query_params(dict(st.query_params), known_factions=set(data.factions))
         for warning in warnings:
-            st.toast(warning)
+            st.toast(plain(warning))
     else:
         view = st.session_state.get(LAST_VIEW_KEY) or ViewState()
     st.session_state["_view_restored"] = True

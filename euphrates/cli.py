@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from euphrates.geodata import DEFAULT_GEODATA_DIR, LAYERS, load_geodata
-from euphrates.timeline import DEFAULT_DATE, KEY_DATES, town_control_on, town_states_on
+from euphrates.timeline import DATA_END, DATA_START, DEFAULT_DATE, KEY_DATES, town_control_on, town_states_on
 from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState, parse_bounds
 
 
@@ -28,6 +28,14 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def _data_date(text: str) -> date:
+    """A day the data covers: every command refuses days outside it alike."""
+    day = _iso_date(text)
+    if not DATA_START <= day <= DATA_END:
+        raise argparse.ArgumentTypeError(f"{text} is outside the data: the map covers {DATA_START} to {DATA_END}")
+    return day
 
 
 def _geodata_dir(text: str) -> Path:
@@ -56,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     control = commands.add_parser("control", help="who controlled each town on a day",
                                   description="Print a JSON object: town id → the faction id controlling it on "
                                               "DATE (null where unknown).")
-    control.add_argument("--date", type=_iso_date, required=True, metavar="YYYY-MM-DD")
+    control.add_argument("--date", type=_data_date, required=True, metavar="YYYY-MM-DD")
     control.add_argument("--detail", action="store_true",
                          help="print each town's state (held, contested, besieged, mixed), factions and since-when")
     _add_geodata_option(control)
@@ -65,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="each faction's area on a day, in km²",
                                 description="Print a JSON object: faction id → km² of its approximate control "
                                             "area on DATE (measured in an equal-area projection, 1 decimal).")
-    stats.add_argument("--date", type=_iso_date, required=True, metavar="YYYY-MM-DD")
+    stats.add_argument("--date", type=_data_date, required=True, metavar="YYYY-MM-DD")
     _add_geodata_option(stats)
     stats.set_defaults(run=run_stats)
 
@@ -94,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "opens from file:// or any static web host with no network. One page "
                                            "per --date (default: the key dates); index.html is the first.")
     site.add_argument("outdir", type=Path, metavar="OUTDIR")
+    site.add_argument("--force", action="store_true", help="replace the pages of an earlier site in OUTDIR")
     _add_view_options(site, several_dates=True)
     _add_geodata_option(site)
     site.set_defaults(run=run_site)
@@ -214,7 +223,7 @@ def run_site(args: argparse.Namespace) -> int:
         return _usage_error(args, f"cannot write {args.outdir}: {problem}")
     _report_problems(geodata)
     try:
-        pages = write_site(args.outdir, views, geodata)
+        pages = write_site(args.outdir, views, geodata, replace=args.force)
     except SiteError as error:
         return _usage_error(args, str(error))
     print(f"wrote {len(pages)} pages to {args.outdir} (open {args.outdir / 'index.html'})")

@@ -166,12 +166,12 @@ class SiteError(Exception):
     """The site cannot be written where it was asked to go; the message says why, for the user."""
 
 
-def write_site(out_dir: Path, views: list[ViewState], geodata: GeoData) -> list[Path]:
+def write_site(out_dir: Path, views: list[ViewState], geodata: GeoData, replace: bool = False) -> list[Path]:
     """A static map that opens from file:// or any web host with no network: one page per view (the first is
     index.html), the vendored assets, the data layers and their licences. Raises SiteError, before writing
     anything where it can tell, if `out_dir` is no place for it."""
     names = [f"{view.date.isoformat()}.html" for view in views]
-    _check_site_target(out_dir, geodata, names)
+    _check_site_target(out_dir, geodata, names, replace)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         vendor = out_dir / "vendor"
@@ -198,7 +198,7 @@ def _overlaps(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
 
-def _check_site_target(out_dir: Path, geodata: GeoData, names: list[str]) -> None:
+def _check_site_target(out_dir: Path, geodata: GeoData, names: list[str], replace: bool = False) -> None:
     """What would make writing the site fail half way, or destroy something: the site replaces OUTDIR/vendor
     wholesale, so that must be a previous site's, and never the app's own assets or the geodata read."""
     existing = next((path for path in (out_dir, *out_dir.parents) if path.exists()), None)
@@ -219,6 +219,9 @@ def _check_site_target(out_dir: Path, geodata: GeoData, names: list[str]) -> Non
     for name in dict.fromkeys([*names, "index.html"]):
         if (out_dir / name).is_dir():
             raise SiteError(f"cannot write the site to {out_dir}: {out_dir / name} is a folder")
+        if (out_dir / name).exists() and not replace:
+            raise SiteError(f"cannot write the site to {out_dir}: {out_dir / name} already exists; pass --force "
+                            "to replace an earlier site's pages")
 
 
 def _site_nav(names: list[str], current: str) -> str:

@@ -42,9 +42,10 @@ def test_control_prints_json_of_town_to_faction(small_geodata):
     assert json.loads(result.stdout) == {"raqqa": "isis", "mayadeen": "government"}
 
 
-def test_control_before_any_history_is_null(small_geodata):
+def test_control_before_the_data_is_a_bad_argument(small_geodata):
     result = run_cli("control", "--date", "2010-01-01", "--geodata", str(small_geodata))
-    assert json.loads(result.stdout) == {"raqqa": None, "mayadeen": None}
+    assert result.returncode == 2 and result.stdout == ""
+    assert "2010-01-01 is outside the data" in result.stderr
 
 
 def test_control_detail_gives_state_and_factions(small_geodata):

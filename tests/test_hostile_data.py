@@ -329,8 +329,8 @@ def test_site_over_an_earlier_site_and_with_broken_factions_still_writes(capsys,
     """A broken factions.json is a warning for the site, as any broken layer is: not a bad argument."""
     folder = broken("factions-bad-json")
     out = tmp_path / "site"
-    for _ in range(2):  # the second run replaces the first's vendor folder
-        code, err = run_main(capsys, "site", str(out), "--date", "2017-10-19", "--geodata", str(folder))
+    for extra in ([], ["--force"]):  # the second run replaces the first's pages and vendor folder
+        code, err = run_main(capsys, "site", str(out), "--date", "2017-10-19", "--geodata", str(folder), *extra)
         assert code == 0, err
         assert "warning: skipped: geodata/factions.json: not valid JSON" in err
     assert (out / "index.html").is_file() and (out / "vendor" / "MANIFEST.json").is_file()
@@ -360,3 +360,19 @@ def test_a_folder_where_a_layer_file_should_be(small_geodata):
     data = load_geodata(small_geodata)
     assert [str(problem) for problem in data.problems] == ["geodata/events.geojson: not a regular file"]
     assert set(data.layers) == {spec.name for spec in LAYERS} - {"events"}
+
+
+def test_site_does_not_overwrite_an_earlier_site_without_force(capsys, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("my own page")
+    assert "index.html already exists; pass --force" in site_error(capsys, out)
+    assert (out / "index.html").read_text() == "my own page"
+
+
+@pytest.mark.parametrize("command", ["control", "stats"])
+@pytest.mark.parametrize("day", ["2099-01-01", "2016-05-31", "2018-01-01"])
+def test_control_and_stats_refuse_days_outside_the_data_like_every_command(capsys, command, day):
+    code, err = run_main(capsys, command, "--date", day)
+    assert code == 2
+    assert f"{day} is outside the data: the map covers 2016-06-01 to 2017-12-31" in err

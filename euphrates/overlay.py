@@ -99,6 +99,13 @@ def load_overlay(name: str, data: bytes) -> Overlay:
     """The features of the uploaded file `name` that can be drawn, in WGS84 lon/lat. Raises OverlayError."""
     _check_size(name, data)
     suffix = PurePath(name).suffix.lower()
+    archive = _archive_kind(data)
+    if suffix == ".kmz" or (archive == "a zip archive" and suffix in KML_SUFFIXES):
+        data = _kml_in_kmz(name, data)  # a zip named .kml is a KMZ: unpacked here, with the size cap
+        archive = _archive_kind(data)
+    if archive is not None:
+        raise OverlayError(f"{name}: the file is {archive}; upload the GeoJSON or KML file itself (KML may be "
+                           "zipped as .kmz).")
     if suffix in GEOJSON_SUFFIXES:
         raw, crs = _read_geojson(name, data)
     elif suffix in KML_SUFFIXES:
@@ -262,8 +269,6 @@ def _declared_crs(name: str, document: object) -> CRS | None:
 
 
 def _read_kml(name: str, data: bytes) -> list[_RawFeature]:
-    if PurePath(name).suffix.lower() == ".kmz":
-        data = _kml_in_kmz(name, data)
     layers = _kml_layers(name, data)
     raw: list[_RawFeature] = []
     for layer, frame in layers:
@@ -276,6 +281,21 @@ def _read_kml(name: str, data: bytes) -> list[_RawFeature]:
             raw.append(_RawFeature(len(raw), label, geometry, None if geometry is not None else "no geometry",
                                    texts))
     return raw
+
+
+# Archives by their first bytes, not their name: GDAL opens a zip whatever it is called, and inflates it whole.
+_ARCHIVE_MAGIC = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (b"PK\x07\x08", "zip"),
+                  (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ\x00", "an xz archive"),
+                  (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"\x28\xb5\x2f\xfd", "a zstd archive"))
+
+
+def _archive_kind(data: bytes) -> str | None:
+    for magic, kind in _ARCHIVE_MAGIC:
+        if data.startswith(magic):
+            return "a zip archive" if kind == "zip" else kind
+    if data[257:262] == b"ustar":
+        return "a tar archive"
+    return None
 
 
 def _kml_in_kmz(name: str, data: bytes) -> bytes:

@@ -3,6 +3,7 @@ refused with a message naming the file, the feature and the problem; hostile pro
 page unescaped."""
 from __future__ import annotations
 
+import gzip
 import html
 import io
 import json
@@ -436,3 +437,33 @@ def test_overlay_draws_over_the_map_and_shows_hostile_text_as_text(browser, tmp_
     assert dialogs == [] and errors == []
     for text in HOSTILE:
         assert f"{text}: {text}" in tooltip_text
+
+
+def _padded_kml_bomb() -> bytes:
+    """A small zip that inflates to 64 MB of KML (spaces GDAL would read whole)."""
+    return kmz(**{"doc.kml": KML[:-len(b"</Document></kml>")] + b" " * (64 * 2**20) + b"</Document></kml>"})
+
+
+@pytest.mark.parametrize("name", ["x.kml", "x.KML"])
+def test_a_zip_named_kml_is_read_as_kmz_with_the_size_cap(name):
+    bomb = _padded_kml_bomb()
+    assert len(bomb) < MAX_UPLOAD_BYTES
+    assert "KML inside the archive is over the 20 MB limit" in refused(name, bomb)
+    assert len(load_overlay(name, kmz(**{"doc.kml": KML})).frame) == 3  # a real KMZ under a .kml name still loads
+
+
+@pytest.mark.parametrize("name", ["x.geojson", "x.json"])
+def test_archives_named_geojson_are_refused_by_their_bytes(name):
+    assert "the file is a zip archive" in refused(name, _padded_kml_bomb())
+    assert "the file is a gzip archive" in refused(name, gzip.compress(b'{"type": "FeatureCollection"}'))
+
+
+def test_an_archive_inside_a_kmz_is_refused():
+    inner = gzip.compress(KML)
+    assert "the file is a gzip archive" in refused("x.kmz", kmz(**{"doc.kml": inner}))
+
+
+def test_the_uploader_accepts_kmz():
+    from euphrates.streamlit_ui.overlay_page import UPLOAD_TYPES
+
+    assert "kmz" in UPLOAD_TYPES

@@ -11,7 +11,7 @@ from euphrates.streamlit_ui.data import geodata, show_problems
 from euphrates.streamlit_ui.map_page import LAST_VIEW_KEY, MAP_HEIGHT
 from euphrates.view import ViewState
 
-UPLOAD_TYPES = ["geojson", "json", "kml"]
+UPLOAD_TYPES = ["geojson", "json", "kml", "kmz"]
 
 
 def render() -> None:

@@ -3,6 +3,7 @@ export all go through it, so one view always draws the same map."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -121,6 +122,8 @@ def parse_bounds(text: str) -> Bounds:
         west, south, east, north = (float(part) for part in parts)
     except ValueError:
         raise ValueError("bbox needs four numbers: minlon,minlat,maxlon,maxlat") from None
+    if not all(math.isfinite(value) for value in (west, south, east, north)):
+        raise ValueError("bbox needs four finite numbers (not nan or inf): minlon,minlat,maxlon,maxlat")
     if not (west < east and south < north):
         raise ValueError("bbox is inverted: need minlon < maxlon and minlat < maxlat")
     return west, south, east, north

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from euphrates.view import DEFAULT_FACTIONS, OVERLAY_LAYERS, ViewState
+from euphrates.view import DEFAULT_FACTIONS, OVERLAY_LAYERS, ViewState, parse_bounds
 
 
 def test_defaults_show_the_article_day_with_everything_on():
@@ -42,3 +42,9 @@ def test_invalid_values_raise():
         ViewState(bounds=(41.0, 34.0, 38.0, 36.0))
     with pytest.raises(ValueError, match="unknown faction"):
         ViewState(factions=("sdf", "martians")).check_factions({"sdf"})
+
+
+@pytest.mark.parametrize("text", ["nan,35,41,36", "39,35,inf,36", "39,-inf,41,36"])
+def test_bbox_with_nan_or_inf_is_named_as_such_not_inverted(text):
+    with pytest.raises(ValueError, match="finite numbers"):
+        parse_bounds(text)

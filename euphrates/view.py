@@ -106,12 +106,20 @@ class ViewState(BaseModel):
             if kept != view.factions:
                 dropped = sorted(set(view.factions) - set(kept))
                 warnings.append(f"ignored unknown faction(s) in URL: {', '.join(dropped)}")
+                if not kept:  # a link naming no real faction would draw an empty map
+                    kept = tuple(faction for faction in DEFAULT_FACTIONS if faction in known_factions)
+                    warnings.append("no known faction in the URL: showing the default factions")
                 view = view.model_copy(update={"factions": kept})
         return view, warnings
 
 
 def _split_list(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
+    """Comma-separated names; empty text is an empty list (the app writes it when all are off), but separators
+    with no names between them are a broken link, not a choice."""
+    items = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not items and text.strip():
+        raise ValueError("a list of names separated by commas, but it holds none")
+    return items
 
 
 def parse_bounds(text: str) -> Bounds:

@@ -48,3 +48,18 @@ def test_invalid_values_raise():
 def test_bbox_with_nan_or_inf_is_named_as_such_not_inverted(text):
     with pytest.raises(ValueError, match="finite numbers"):
         parse_bounds(text)
+
+
+def test_a_link_naming_only_unknown_factions_falls_back_to_the_default_set():
+    view, warnings = ViewState.from_query_params({"factions": "<unknown>,martians"}, known_factions=set(DEFAULT_FACTIONS))
+    assert view.factions == DEFAULT_FACTIONS
+    assert any("default factions" in warning for warning in warnings)
+
+
+@pytest.mark.parametrize("key", ["layers", "factions"])
+def test_separators_with_no_names_are_reported_and_fall_back(key):
+    view, warnings = ViewState.from_query_params({key: ",,,,"})
+    assert getattr(view, key) == getattr(ViewState(), key)
+    assert any(f"{key}=',,,,'" in warning for warning in warnings)
+    empty, quiet = ViewState.from_query_params({key: ""})  # what the app writes when all are off
+    assert getattr(empty, key) == () and not quiet

@@ -82,3 +82,16 @@ def test_overlay_page_shows_the_map_before_any_upload():
     (component,) = app.get("component_instance")
     assert "Your overlay on 19 Oct 2017" in json.loads(component.proto.json_args)["feature_group"]
     assert not app.error
+
+
+def test_navigation_and_page_icons_are_material_icons_not_emoji():
+    """Emoji draw as empty boxes where no emoji font is installed; Streamlit bundles its Material icons."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "app.py").read_text(encoding="utf-8"))
+    icons = [keyword.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+             for keyword in node.keywords if keyword.arg in ("icon", "page_icon")]
+    assert len(icons) == 8
+    assert all(icon.startswith(":material/") and icon.endswith(":") for icon in icons), icons
+    run_app()  # Streamlit raises on an unknown Material icon name

@@ -100,7 +100,7 @@ def load_overlay(name: str, data: bytes) -> Overlay:
     _check_size(name, data)
     suffix = PurePath(name).suffix.lower()
     archive = _archive_kind(data)
-    if suffix == ".kmz" or (archive == "a zip archive" and suffix in KML_SUFFIXES):
+    if suffix == ".kmz" or (archive == _ZIP and suffix in KML_SUFFIXES):
         data = _kml_in_kmz(name, data)  # a zip named .kml is a KMZ: unpacked here, with the size cap
         archive = _archive_kind(data)
     if archive is not None:
@@ -284,7 +284,8 @@ def _read_kml(name: str, data: bytes) -> list[_RawFeature]:
 
 
 # Archives by their first bytes, not their name: GDAL opens a zip whatever it is called, and inflates it whole.
-_ARCHIVE_MAGIC = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (b"PK\x07\x08", "zip"),
+_ZIP = "a zip archive"
+_ARCHIVE_MAGIC = ((b"PK\x03\x04", _ZIP), (b"PK\x05\x06", _ZIP), (b"PK\x07\x08", _ZIP),
                   (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ\x00", "an xz archive"),
                   (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"\x28\xb5\x2f\xfd", "a zstd archive"))
 
@@ -292,7 +293,7 @@ _ARCHIVE_MAGIC = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (b"PK\x07\x08"
 def _archive_kind(data: bytes) -> str | None:
     for magic, kind in _ARCHIVE_MAGIC:
         if data.startswith(magic):
-            return "a zip archive" if kind == "zip" else kind
+            return kind
     if data[257:262] == b"ustar":
         return "a tar archive"
     return None

@@ -35,6 +35,8 @@ DECONFLICTION_COLOR = "#6a3d9a"
 RECENT_EVENT_DAYS = 31
 # Below this zoom the labels of small towns hide (their symbols stay), so the valley stays readable.
 MINOR_LABEL_MIN_ZOOM = 8
+# Past this a town fills the screen and the data (town points, schematic areas) says nothing more.
+MAX_ZOOM = 16
 MAJOR_TOWN_POPULATION = 40_000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
 # Names of the non-faction overlay groups in the layer control, by ViewState layer.
@@ -148,7 +150,7 @@ def _long_date(day: date) -> str:
 def _base_map(view: ViewState, geodata: GeoData) -> folium.Map:
     west, south, east, north = view.bounds
     base = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
-                      control_scale=True, max_bounds=False, attribution_control=True, zoomSnap=0.25,
+                      max_zoom=MAX_ZOOM, control_scale=True, max_bounds=False, attribution_control=True, zoomSnap=0.25,
                       zoomDelta=0.5)
     base.fit_bounds([[south, west], [north, east]])
     if view.basemap in TILE_BASEMAPS:

@@ -17,6 +17,8 @@ BASEMAPS: tuple[str, ...] = ("vector", "osm", "satellite")
 Basemap = Literal["vector", "osm", "satellite"]
 # Eastern Syria, from Manbij to Al-Qaim: the part of the war the article is about.
 DEFAULT_BOUNDS = (37.6, 33.9, 41.9, 37.2)
+# The smallest area a view frames: about 1 km, a town's centre (the map's maximum zoom shows about that much).
+MIN_BBOX_DEGREES = 0.01
 DEFAULT_FACTIONS: tuple[str, ...] = ("sdf", "government", "isis", "iraq", "turkey", "rebels")
 
 Bounds = tuple[float, float, float, float]
@@ -52,6 +54,20 @@ class ViewState(BaseModel):
     @classmethod
     def _unique_factions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(value))
+
+    @field_validator("bounds")
+    @classmethod
+    def _at_least_town_sized(cls, value: Bounds) -> Bounds:
+        """A sliver of a bbox would zoom past any tile and round, in the URL, to a bbox with no extent: widen it
+        about its centre to MIN_BBOX_DEGREES."""
+        west, south, east, north = value
+        if 0 < east - west < MIN_BBOX_DEGREES:
+            middle = (west + east) / 2
+            west, east = max(-180.0, middle - MIN_BBOX_DEGREES / 2), min(180.0, middle + MIN_BBOX_DEGREES / 2)
+        if 0 < north - south < MIN_BBOX_DEGREES:
+            middle = (south + north) / 2
+            south, north = max(-90.0, middle - MIN_BBOX_DEGREES / 2), min(90.0, middle + MIN_BBOX_DEGREES / 2)
+        return west, south, east, north
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> ViewState:

@@ -63,3 +63,12 @@ def test_separators_with_no_names_are_reported_and_fall_back(key):
     assert any(f"{key}=',,,,'" in warning for warning in warnings)
     empty, quiet = ViewState.from_query_params({key: ""})  # what the app writes when all are off
     assert getattr(empty, key) == () and not quiet
+
+
+def test_a_sliver_bbox_is_widened_to_a_town_and_round_trips_through_the_url():
+    view, warnings = ViewState.from_query_params({"bbox": "40,35,40.0000001,35.0000001"})
+    assert not warnings
+    west, south, east, north = view.bounds
+    assert east - west == pytest.approx(0.01) and north - south == pytest.approx(0.01)
+    again, warnings = ViewState.from_query_params(view.to_query_params())
+    assert not warnings and again.bounds == pytest.approx(view.bounds, abs=1e-4)

@@ -23,4 +23,4 @@ def show_problems(data: GeoData) -> None:
         return
     lines = "\n".join(f"- {plain(str(problem))}" for problem in data.problems[:20])
     more = f"\n- … and {len(data.problems) - 20} more" if len(data.problems) > 20 else ""
-    st.warning(f"Some geodata could not be loaded and is not shown:\n{lines}{more}", icon=":material/warning:")
+    st.warning(f"Some geodata could not be loaded and is not shown:\n{lines}{more}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, write_layer
+from conftest import ROOT, read_features, write_layer
 from euphrates import cli, geodata as geodata_module
 from euphrates.geodata import LAYERS, load_geodata
 
@@ -376,3 +376,19 @@ def test_control_and_stats_refuse_days_outside_the_data_like_every_command(capsy
     code, err = run_main(capsys, command, "--date", day)
     assert code == 2
     assert f"{day} is outside the data: the map covers 2016-06-01 to 2017-12-31" in err
+
+
+def test_race_page_shows_a_town_name_from_the_data_as_text(small_geodata, monkeypatch):
+    towns = read_features(small_geodata, "towns")
+    hostile = "[verify](https://evil.example/phish)"
+    for town in towns:
+        if town["properties"]["id"] == "mayadeen":
+            town["properties"]["name"] = hostile
+    write_layer(small_geodata, "towns", towns)
+    monkeypatch.setenv("EUPHRATES_GEODATA", str(small_geodata))
+    app = AppTest.from_file("../app_pages/race.py", default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    headings = [block.value for block in app.markdown if "Distance to" in block.value]
+    assert any(shown_text(value) == f"**Distance to {hostile}**" for value in headings), headings
+    assert all("](" not in value for value in headings), headings

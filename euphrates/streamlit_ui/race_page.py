@@ -7,6 +7,7 @@ from euphrates.analysis import METHOD_NOTE, RACE_TARGETS, race_table
 from euphrates.streamlit_ui.charts import race_chart
 from euphrates.geodata import directory_signature, load_geodata
 from euphrates.streamlit_ui.data import geodata, show_problems
+from euphrates.streamlit_ui.text import plain
 
 
 @st.cache_data(show_spinner="Measuring distances…")
@@ -26,7 +27,7 @@ def render() -> None:
     names = {town.id: town.name for town in data.layer("towns").records} if data.layer("towns") else {}
     for target in RACE_TARGETS:
         rows = table[table["target"] == target]
-        st.markdown(f"**Distance to {names.get(target, target)}**")
+        st.markdown(f"**Distance to {plain(names.get(target, target))}**")  # the name comes from a data file
         st.altair_chart(race_chart(rows, data), width="stretch")
     st.caption(METHOD_NOTE)
     st.download_button("Download the distance table (CSV)", table.to_csv(index=False).encode(),

@@ -55,6 +55,8 @@ LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec("sites", "sites.geojson", schema.SiteProps, ("Point",), THEATRE_BOUNDS, "Oil, gas and dams"),
     LayerSpec("events", "events.geojson", schema.EventProps, ("Point",), THEATRE_BOUNDS, "Events"),
     LayerSpec("towns", "towns.geojson", schema.TownProps, ("Point",), THEATRE_BOUNDS, "Towns"),
+    LayerSpec("localities", "localities.geojson", schema.LocalityProps, ("Point",), THEATRE_BOUNDS,
+              "Villages and districts"),
 )
 LAYER_BY_NAME = {spec.name: spec for spec in LAYERS}
 FACTIONS_FILE = "factions.json"

@@ -25,6 +25,7 @@ from euphrates.timeline import PlaceState, control_areas_on, events_until, place
 from euphrates.view import ViewState
 
 NEUTRAL = "#7a7a7a"
+NEAR_FILL_OPACITY, FAR_FILL_OPACITY = 0.35, 0.12
 ROUTE_COLOR = "#CC79A7"  # the one Okabe-Ito colour no faction uses
 EVENT_COLOR = "#333333"
 SITE_COLOR = "#8c6d1f"
@@ -49,8 +50,9 @@ TILE_BASEMAPS = {
     "satellite": dict(tiles="https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
                       name="Satellite (Esri World Imagery)", attr="Imagery &copy; Esri, Maxar, Earthstar Geographics"),
 }
-ATTRIBUTION = ("Control areas approximate (derived from sourced town control). Borders: Natural Earth. "
-               "Rivers: CIA World Data Bank II. Places: GeoNames. Story: The Washington Post, 20 Oct 2017, and "
+ATTRIBUTION = ("Control areas approximate: derived from sourced town and village control and OCHA's populated "
+               "places. Borders: Natural Earth. Rivers: CIA World Data Bank II. Places: GeoNames, OCHA and cited "
+               "pages. Story: The Washington Post, 20 Oct 2017, and "
                "sources per feature.")
 
 
@@ -371,6 +373,10 @@ def _add_title(group: folium.FeatureGroup, title: str, day: date) -> None:
     _GroupControl(content, "topleft", "euphrates-title").add_to(group)
 
 
+_SWATCH = ("display:inline-block;width:12px;height:12px;border:1px solid #333;vertical-align:-2px;"
+           "margin:0 4px 0 2px;")
+
+
 def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
     rows = "".join(
         f'<div style="margin:2px 0"><span style="display:inline-block;width:12px;height:12px;'
@@ -386,6 +392,10 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
         f'{_town_symbol_svg(PlaceState("mixed", None, (), date.min, None), {}, 12)} mixed</div>'
         f'<div style="margin-top:3px"><span style="display:inline-block;width:22px;border-top:3px dashed '
         f'{DECONFLICTION_COLOR};vertical-align:3px"></span> deconfliction line (tentative)</div>'
+        f'<div class="euphrates-legend-ground" style="margin-top:3px;color:#333">'
+        f'<span style="{_SWATCH}background:rgba(90,90,90,{NEAR_FILL_OPACITY})"></span>near sourced places '
+        f'<span style="{_SWATCH}background:rgba(90,90,90,{FAR_FILL_OPACITY});border-style:dotted"></span>'
+        f'hinterland, tinted for the nearest holder; blank: sparsely populated, not assigned</div>'
     )
     content = (f'<div style="{_BOX_STYLE}max-width:300px"><div style="font-weight:600;margin-bottom:3px">'
                f'Who held what</div>{rows}{symbols}<div style="margin-top:4px;color:#555;font-size:10.5px">'
@@ -398,6 +408,7 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
 def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGroup]:
     areas = control_areas_on(geodata, view.date) if "control_areas" in view.layers else None
     towns = geodata.layer("towns") if "towns" in view.layers else None
+    localities = geodata.layer("localities") if "localities" in view.layers else None
     groups = []
     for faction_id in view.factions:
         faction = geodata.factions.get(faction_id)
@@ -408,6 +419,8 @@ def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGro
         group.faction_id = faction_id  # lets the page map layer-control names back to ids
         if areas is not None and not areas.empty:
             _add_control_area(group, areas[areas["faction"] == faction_id], faction)
+        if localities is not None:
+            _add_localities(group, localities, view.date, geodata.factions, faction_id)
         if towns is not None:
             _add_towns(group, towns, view.date, geodata.factions,
                        lambda state, faction_id=faction_id: state is not None and state.controller == faction_id)
@@ -416,20 +429,54 @@ def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGro
 
 
 def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> None:
-    if rows.empty:
-        return
-    row = rows.iloc[0]
-    tooltip = (f"<b>{esc(faction.name)}</b><br>Approximate area held, {esc(row['valid_from'])} to "
-               f"{esc(row['valid_to'] or 'end of data')}")
-    popup = (f"<b>{esc(faction.name)}</b> (approximate)<br><small>{esc(row['method'])}</small>"
-             f"{_sources_html([Source.model_validate(s) for s in row['sources']][:12])}")
-    folium.GeoJson(
-        row.geometry.__geo_interface__,
-        style_function=lambda _feature, color=faction.color: {
-            "color": color, "weight": 1, "fillColor": color, "fillOpacity": 0.35, "opacity": 0.9},
-        tooltip=folium.Tooltip(tooltip),
-        popup=folium.Popup(popup, max_width=360),
-    ).add_to(group)
+    """The faction's ground near sourced places (solid) and its hinterland (pale, no outline); near first, so
+    the pale tint is drawn under it."""
+    for _, row in rows.sort_values("ground", key=lambda column: column != "near").iterrows():
+        far = row["ground"] == "far"
+        what = "Hinterland tinted for the nearest holder" if far else "Approximate area held"
+        tooltip = (f"<b>{esc(faction.name)}</b><br>{what}, {esc(row['valid_from'])} to "
+                   f"{esc(row['valid_to'] or 'end of data')}")
+        popup = (f"<b>{esc(faction.name)}</b> ({'hinterland, ' if far else ''}approximate)<br>"
+                 f"<small>{esc(row['method'])}</small>"
+                 f"{_sources_html([Source.model_validate(s) for s in row['sources']][:12])}")
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            style_function=lambda _feature, color=faction.color, far=far: {
+                "color": color, "weight": 0.5 if far else 1, "dashArray": "2 3" if far else None,
+                "fillColor": color, "fillOpacity": FAR_FILL_OPACITY if far else NEAR_FILL_OPACITY,
+                "opacity": 0.6 if far else 0.9},
+            tooltip=folium.Tooltip(tooltip),
+            popup=folium.Popup(popup, max_width=360),
+        ).add_to(group)
+
+
+def _add_localities(group: folium.FeatureGroup, localities: Layer, day: date, factions: dict[str, Faction],
+                    faction_id: str) -> None:
+    """The villages and districts `faction_id` held on `day`: small dots (a ring of the other side's colour
+    while contested), their popup the entry in force and its sources."""
+    colours = {key: value.color for key, value in factions.items()}
+    points = []
+    for locality, geometry in zip(localities.records, localities.frame.geometry):
+        state = place_state_on(locality.control, day)
+        if state is None or state.controller != faction_id:
+            continue
+        others = [f for f in state.factions if f != state.controller]
+        approx = " (location approximate)" if locality.approximate else ""
+        words = _state_words(state, factions)
+        entry = state.entry
+        note = f"<br>{esc(entry.note)}" if entry.note else ""
+        since = f", since {entry.from_.isoformat()}{' (approx.)' if entry.date_approximate else ''}"
+        popup = (f"<b>{esc(locality.name)}</b> {esc(locality.name_ar or '')}<br><small>{esc(locality.kind)}, "
+                 f"{esc(locality.admin)}{esc(approx)}</small><br><b>{esc(words)}</b>{esc(since)}{note}"
+                 f"{_sources_html(list(entry.sources))}"
+                 f"<small style='color:#666'>Coordinates: {esc(locality.coord_source)}</small>")
+        circle = {"radius": 4, "weight": 2 if others else 1, "color": colours.get(others[0], "#333") if others
+                  else "#333", "fillColor": colours.get(faction_id, "#bbb"), "fillOpacity": 0.95,
+                  "className": "euphrates-locality"}
+        points.append({"lat": geometry.y, "lon": geometry.x, "circle": circle,
+                       "tooltip": esc(f"{locality.name}: {words}{approx}"), "popup": popup})
+    if points:
+        _PointLayer(points).add_to(group)
 
 
 def _add_towns(group: folium.FeatureGroup, towns: Layer, day: date, factions: dict[str, Faction], keep) -> None:

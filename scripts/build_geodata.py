@@ -26,7 +26,7 @@ import shapely
 import shapely.prepared
 import yaml
 from shapely.geometry import LineString, MultiLineString, Point, box, mapping, shape
-from shapely.ops import linemerge, split, unary_union
+from shapely.ops import linemerge, nearest_points, split, unary_union
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,8 +57,10 @@ SETTLEMENT_REACH_METRES = 4_000  # ... and carries its ground this far (a villag
 FAR_CAP_METRES = 25_000          # farther settlements, up to this, are tinted pale for the nearest holder
 SMOOTH_METRES = 1_500            # closing radius: fills notches between neighbouring discs
 SIMPLIFY_METRES = 250
+GRID_DEGREES = 1e-3     # about 100 m: the areas' coordinates are written with 3 decimals
+HECTARE_DEGREES2 = 1e-6  # about a hectare at 35°N (1° x 1° is about 10,100 km²)
 MAX_AREA_SOURCES = 12  # an area lists the sources of the changes that made it first, then the latest others
-IRAQ_WINDOW = (38.7, 32.0, 42.9, 35.2)  # Anbar up the Euphrates to Hit: the Iraqi side of the 2017 campaign
+IRAQ_WINDOW = (38.7, 32.0, 42.8, 35.2)  # Anbar up the Euphrates to Hit (the river data ends at Hit, 42.83°E)
 CONTROL_METHOD = (
     "Ground near the places whose holder is sourced that day (towns, villages, city districts, fields, dams). "
     "Each sourced place, and each OCHA populated place within 10 km of one on the same bank (which takes its "
@@ -188,16 +190,17 @@ def build_localities(allow_problems: bool = False) -> list[dict]:
     for item in localities:
         point = Point(item["lon"], item["lat"])
         properties = {key: value for key, value in item.items() if key not in ("lon", "lat", "source_file")}
-        properties["bank"] = euphrates_bank(point, river)
+        properties["bank"] = item["bank"] or euphrates_bank(point, river)
         LocalityProps.model_validate(properties)
         features.append(feature(point, properties))
     return sorted(features, key=lambda item: item["properties"]["id"])
 
 
-def euphrates_bank(point: Point, river) -> str | None:
+def euphrates_bank(point: Point, river, max_degrees: float | None = 0.15) -> str | None:
     """'east' (the left bank: the Jazira, north of the river at Raqqa) or 'west' for a place within 15 km of the
-    Euphrates, by the side of the nearest stretch of its course; None farther away."""
-    if river.distance(point) > 0.15:
+    Euphrates, by the side of the nearest stretch of its course; None farther away. The course is good to a few
+    km only, so a source's statement of the bank (`bank:` in the YAML) wins over this."""
+    if max_degrees is not None and river.distance(point) > max_degrees:
         return None
     position = river.project(point)
     ahead = river.interpolate(min(position + 0.01, river.length))
@@ -306,8 +309,11 @@ def control_anchors(towns: list[dict], sites: list[dict], localities: list[dict]
             model, kind = LocalityProps.model_validate(properties), properties["kind"]
         else:
             model, kind = TownProps.model_validate(properties), "town"
+        if kind in OVERLAY_KINDS and kind != "site" and properties.get("approximate"):
+            continue  # a district placed only roughly (e.g. on its city's point) cannot be drawn at its scale
         anchors.append({"id": properties["id"], "point": shape(item["geometry"]), "history": model.control,
-                        "reach": REACH_METRES[kind], "overlay": kind in OVERLAY_KINDS})
+                        "reach": REACH_METRES[kind], "overlay": kind in OVERLAY_KINDS,
+                        "bank": properties.get("bank")})
     return anchors
 
 
@@ -322,6 +328,27 @@ def bank_pieces(domain_metric, river_metric) -> list:
     pieces = split(domain_metric, river_metric)
     polygons = [piece for piece in pieces.geoms if piece.area > 1e6]
     return polygons if len(polygons) > 1 else [domain_metric]
+
+
+def _move_to_stated_bank(anchors: list[dict], pieces: list) -> None:
+    """The river's course is good to a few km, so a valley village can fall on the wrong side of it. A place
+    whose bank its sources state, found on the other side of the line, seeds its ground from the nearest point
+    200 m inside its own bank (its dot on the map stays where the source puts it)."""
+    river = euphrates_course()
+    to_geographic = lambda geometry: gpd.GeoSeries([geometry], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0]
+    piece_banks = [euphrates_bank(to_geographic(piece.representative_point()), river, max_degrees=None)
+                   for piece in pieces]
+    for anchor in anchors:
+        stated = anchor.get("bank")
+        if stated is None:
+            continue
+        here = next((i for i, piece in enumerate(pieces) if piece.contains(anchor["metric"])), None)
+        if here is None or piece_banks[here] == stated:
+            continue
+        same_bank = [piece for piece, bank in zip(pieces, piece_banks) if bank == stated]
+        target = min(same_bank, key=lambda piece: piece.distance(anchor["metric"]))
+        inside = target.buffer(-200)
+        anchor["metric"] = nearest_points(inside if not inside.is_empty else target, anchor["metric"])[0]
 
 
 def slice_dates(anchors: list[dict]) -> list[date]:
@@ -357,7 +384,20 @@ def anchor_grounds(anchors: list[dict], settlements: list, pieces: list) -> dict
         if overlays:
             _clipped_cells([(anchors[i]["metric"], anchors[i]["reach"], (i, "near")) for i in overlays], piece,
                            grounds)
-    return {key: unary_union(parts) for key, parts in grounds.items()}
+    merged = {key: unary_union(parts) for key, parts in grounds.items()}
+    return _simplified_coverages(merged, overlay={key for key in merged if anchors[key[0]]["overlay"]})
+
+
+def _simplified_coverages(grounds: dict, overlay: set) -> dict:
+    """Simplify the grounds as coverages (the base grounds together, the overlay grounds together), so shared
+    edges stay shared: every area built from them then meets its neighbours without gaps or overlaps, which
+    simplifying each area on its own would not give."""
+    result = {}
+    for keys in ([key for key in grounds if key not in overlay], [key for key in grounds if key in overlay]):
+        if keys:
+            simplified = shapely.coverage_simplify([grounds[key] for key in keys], SIMPLIFY_METRES)
+            result |= {key: shapely.make_valid(geometry) for key, geometry in zip(keys, simplified)}
+    return result
 
 
 def _clipped_cells(seeds: list[tuple], piece, grounds: dict) -> None:
@@ -381,7 +421,9 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
     for anchor, point in zip(anchors, metric_points):
         anchor["metric"] = point
     pieces = bank_pieces(to_metric(domain), to_metric(euphrates_course()))
+    _move_to_stated_bank(anchors, pieces)
     grounds = anchor_grounds(anchors, settlement_points(), pieces)
+    grounds = _geographic_on_grid(grounds, overlay={key for key in grounds if anchors[key[0]]["overlay"]})
 
     held: dict[tuple[str, str], frozenset[int]] = {}  # (faction, ground) → base places held
     base_area: dict[tuple[str, str], object] = {}     # the union of their grounds, kept up to date
@@ -400,14 +442,16 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
             if holder is None:
                 continue
             if anchors[index]["overlay"]:
-                overlays.setdefault(holder, set()).add(index)
+                if (index, "near") in grounds:
+                    overlays.setdefault(holder, set()).add(index)
                 continue
             for ground in ("near", "far"):
                 if (index, ground) in grounds:
                     new_held.setdefault((holder, ground), set()).add(index)
         overlay_key = tuple(sorted((f, tuple(sorted(ids))) for f, ids in overlays.items()))
         if overlay_key != previous_overlay:
-            overlay_all = unary_union([grounds[(i, "near")] for ids in overlays.values() for i in ids])
+            overlay_all = shapely.union_all([grounds[(i, "near")] for ids in overlays.values() for i in ids],
+                                            grid_size=GRID_DEGREES)
         overlay_moved, previous_overlay = overlay_key != previous_overlay, overlay_key
         keys = set(held) | set(new_held) | {(f, "near") for f in overlays}
         for key in sorted(keys):
@@ -420,15 +464,16 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
                 continue
             faction, ground = key
             own_overlays = overlays.get(faction, ()) if ground == "near" else ()
-            area = base_area.get(key, shapely.Polygon()).difference(overlay_all) if held.get(key) else shapely.Polygon()
-            area = unary_union([area, *(grounds[(i, "near")] for i in own_overlays)])
+            area = (base_area[key].difference(overlay_all, grid_size=GRID_DEGREES) if held.get(key)
+                    else shapely.Polygon())
+            area = shapely.union_all([area, *(grounds[(i, "near")] for i in own_overlays)], grid_size=GRID_DEGREES)
             version = open_versions.get(key)
-            if version is not None and version["area"].symmetric_difference(area).area < 1e4:
+            if version is not None and version["area"].symmetric_difference(area).area < HECTARE_DEGREES2:
                 continue  # moved less than a hectare: the same area
             if version is not None:
                 features.append(_area_feature(version, until=day - timedelta(days=1)))
                 del open_versions[key]
-            if area.area >= 1e4:
+            if area.area >= HECTARE_DEGREES2:
                 places = held.get(key, frozenset()) | frozenset(own_overlays)
                 open_versions[key] = {"key": key, "day": day, "area": area, "places": places, "changed": changed,
                                       "entries": entries, "anchors": anchors}
@@ -441,17 +486,16 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
 def _updated_union(area, added: list, removed: list):
     """`area` with `added` grounds joined and `removed` ones cut: grounds are disjoint, so this is the union of
     the grounds now held, at a fraction of the cost."""
-    area = unary_union([area, *added]) if area is not None else unary_union(added)
-    return area.difference(unary_union(removed)) if removed else area
+    area = shapely.union_all([area, *added] if area is not None else added, grid_size=GRID_DEGREES)
+    return area.difference(shapely.union_all(removed, grid_size=GRID_DEGREES), grid_size=GRID_DEGREES) if removed else area
 
 
 def _area_feature(version: dict, until: date | None) -> dict | None:
     faction, ground = version["key"]
     day, anchors, entries = version["day"], version["anchors"], version["entries"]
-    area = gpd.GeoSeries([version["area"].simplify(SIMPLIFY_METRES)], crs=METRIC_CRS).to_crs("EPSG:4326").iloc[0]
-    area = _on_grid(shapely.make_valid(area), 1e-3)
+    area = _polygons(version["area"])
     if area.is_empty:
-        return None  # thinner than the grid
+        return None
     # The changes that made this version first, then the most recent others.
     places = sorted(version["places"], key=lambda i: (i not in version["changed"], -entries[i].from_.toordinal()))
     return feature(area, {
@@ -467,6 +511,27 @@ def _area_feature(version: dict, until: date | None) -> dict | None:
     })
 
 
+def _geographic_on_grid(grounds: dict, overlay: set) -> dict:
+    """The grounds in lon/lat on the output grid, made disjoint again (the base grounds among themselves, the
+    overlay grounds among themselves): rounding each ground alone can leave slivers where neighbours meet. Every
+    union and cut after this runs on the same grid, so no two factions' areas overlap."""
+    keys = list(grounds)
+    geographic = gpd.GeoSeries([grounds[key] for key in keys], crs=METRIC_CRS).to_crs("EPSG:4326")
+    snapped = {key: _on_grid(geometry, GRID_DEGREES) for key, geometry in zip(keys, geographic)}
+    result = {}
+    for group in ([key for key in keys if key not in overlay], [key for key in keys if key in overlay]):
+        geometries = [snapped[key] for key in group]
+        tree = shapely.STRtree(geometries)
+        for index, key in enumerate(group):
+            earlier = [geometries[j] for j in tree.query(geometries[index]) if j < index]
+            if earlier:
+                geometries[index] = _polygons(geometries[index].difference(
+                    shapely.union_all(earlier, grid_size=GRID_DEGREES), grid_size=GRID_DEGREES))
+            if not geometries[index].is_empty:
+                result[key] = geometries[index]
+    return result
+
+
 def _on_grid(area, grid: float):
     """`area` snapped to a grid of `grid` degrees, valid, polygons only. Snapping can fold a thin part onto
     itself (GEOS then cannot place a hole); snapping vertex by vertex and repairing is the fallback."""
@@ -474,7 +539,12 @@ def _on_grid(area, grid: float):
         snapped = shapely.set_precision(area, grid)
     except shapely.errors.GEOSException:
         snapped = shapely.make_valid(shapely.set_precision(area, grid, mode="pointwise"))
-    parts = [part for part in getattr(snapped, "geoms", [snapped]) if part.geom_type in ("Polygon", "MultiPolygon")]
+    return _polygons(snapped)
+
+
+def _polygons(geometry):
+    """The polygonal part of `geometry`: overlay on a grid can leave lines and points where parts touch."""
+    parts = [part for part in getattr(geometry, "geoms", [geometry]) if part.geom_type in ("Polygon", "MultiPolygon")]
     return unary_union(parts)
 
 

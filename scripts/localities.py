@@ -25,8 +25,9 @@ from euphrates.timeline import DATA_END, DATA_START  # noqa: E402
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 KINDS = ("village", "town", "district", "base", "field", "dam", "crossing")
-LOCALITY_KEYS = {"id", "name", "name_ar", "aliases", "country", "admin", "kind", "geonames_id", "coordinates",
-                 "coord_source", "approximate_location", "control", "note"}
+SETTLEMENT_KINDS = ("village", "town", "district")  # checked against OCHA's populated places; bases are not
+LOCALITY_KEYS = {"id", "name", "name_ar", "aliases", "country", "admin", "kind", "bank", "geonames_id",
+                 "coordinates", "coord_source", "approximate_location", "control", "note"}
 ENTRY_KEYS = {"from", "controller", "state", "factions", "approximate", "one_sided", "note", "sources"}
 # The theatre and its neighbours: a point outside is a swapped or mistyped coordinate.
 LON_RANGE, LAT_RANGE = (35.5, 44.5), (32.0, 37.5)
@@ -135,6 +136,8 @@ class LocalityFile:
             self._problem(where, "`country` must be SY or IQ")
         if item.get("kind") not in KINDS:
             self._problem(where, f"`kind` must be one of {', '.join(KINDS)}")
+        if item.get("bank") not in (None, "east", "west"):
+            self._problem(where, "`bank` must be east or west (omit it to compute it from the river)")
         position = self._position(where, item)
         control = self._control(where, item.get("control"))
         if len(self.problems) > before or position is None or control is None:
@@ -149,6 +152,7 @@ class LocalityFile:
             "country": item["country"],
             "admin": item["admin"],
             "kind": item["kind"],
+            "bank": item.get("bank"),
             "lon": lon,
             "lat": lat,
             "coord_source": coord_source,
@@ -185,7 +189,7 @@ class LocalityFile:
             except ValidationError as error:
                 self._problem(where, f"`coord_source`: {_first_error(error)}")
                 return None
-        if item.get("country") == "SY" and self._ocha is not None:
+        if item.get("country") == "SY" and item.get("kind") in SETTLEMENT_KINDS and self._ocha is not None:
             distance = nearest_km(self._ocha, lon, lat)
             if distance > MAX_OCHA_KM:
                 self._problem(where, f"[{lon:.4f}, {lat:.4f}] is {distance:.1f} km from the nearest OCHA populated "

@@ -73,6 +73,10 @@ SMALL_LAYERS: dict[str, list[dict]] = {
         ]),
         _town("mayadeen", 40.45, 35.02, [_held("2014-07-03", "isis"), _held("2017-10-14", "government")]),
     ],
+    "localities": [_feature(_point(39.2, 35.98), {
+        "id": "hamrat", "name": "Hamrat", "country": "SY", "admin": "Raqqa Governorate", "kind": "village",
+        "bank": "east", "coord_source": "test", "approximate": False,
+        "control": [_held("2014-01-13", "isis"), _held("2017-06-03", "sdf")]})],
 }
 
 

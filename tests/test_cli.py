@@ -21,7 +21,7 @@ def test_validate_bundled_geodata_exits_0_with_a_line_per_layer():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("factions: ")
     assert any(line.startswith("towns: ") and "features (Point)" in line for line in lines)
-    assert len(lines) == 9
+    assert len(lines) == 10
 
 
 def test_validate_broken_geodata_exits_1_with_a_line_per_problem(small_geodata):

@@ -223,6 +223,7 @@ def test_app_with_every_layer_broken_still_runs(small_geodata, monkeypatch):
         for file in path.iterdir():
             shutil.copy(file, small_geodata / file.name)
     write_layer(small_geodata, "countries", [{"type": "Feature", "geometry": None, "properties": {}}])
+    write_layer(small_geodata, "localities", [{"type": "Feature", "geometry": None, "properties": {}}])
     app = run_map_page(small_geodata, monkeypatch)
     banner = shown_text(app.warning[0].value)
     for spec in LAYERS:

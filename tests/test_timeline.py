@@ -73,12 +73,13 @@ def test_control_areas_and_events_follow_the_date(small_geodata):
     assert list(events_until(geodata, date(2017, 10, 17))["id"]) == ["raqqa-captured"]
 
 
-def test_bundled_control_areas_tile_each_day_once():
+def test_bundled_control_areas_give_one_area_per_faction_and_ground_each_day():
     geodata = load_geodata()
     for day in (DATA_START, date(2017, 9, 18), date(2017, 10, 19), DATA_END):
         areas = control_areas_on(geodata, day)
         assert not areas.empty
-        assert areas["faction"].is_unique, day
+        assert not areas.duplicated(["faction", "ground"]).any(), day
+        assert set(control_areas_on(geodata, day, grounds=("near",))["ground"]) == {"near"}
 
 
 # (day, town, state, controller, factions): the states the reference maps show.

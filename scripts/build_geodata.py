@@ -57,7 +57,6 @@ SETTLEMENT_REACH_METRES = 4_000  # ... and carries its ground this far (a villag
 FAR_CAP_METRES = 25_000          # farther settlements, up to this, are tinted pale for the nearest holder
 SMOOTH_METRES = 1_500            # closing radius: fills notches between neighbouring discs
 SIMPLIFY_METRES = 250
-GRID_DEGREES = 1e-3     # about 100 m: the areas' coordinates are written with 3 decimals
 HECTARE_DEGREES2 = 1e-6  # about a hectare at 35°N (1° x 1° is about 10,100 km²)
 MAX_AREA_SOURCES = 12  # an area lists the sources of the changes that made it first, then the latest others
 IRAQ_WINDOW = (38.7, 32.0, 42.8, 35.2)  # Anbar up the Euphrates to Hit (the river data ends at Hit, 42.83°E)
@@ -65,7 +64,7 @@ CONTROL_METHOD = (
     "Ground near the places whose holder is sourced that day (towns, villages, city districts, fields, dams). "
     "Each sourced place, and each OCHA populated place within 10 km of one on the same bank (which takes its "
     "holder), owns its Voronoi cell among them, cut to a disc: 7 km for a town, 4 km for a village or OCHA "
-    "settlement, 1.2-3 km for districts, bases, fields and dams, which are drawn over the ground around them. "
+    "settlement, 1.2-3 km for districts, bases, fields and dams, which are cut out of the ground around them. "
     "The Euphrates is a boundary. Computed in UTM 37N, closed by 1.5 km and simplified to 250 m. Land farther "
     "from any sourced place (the desert) is left blank: sparsely populated, not assigned. Not a front line."
 )
@@ -96,17 +95,22 @@ def read_yaml(path: Path) -> list[dict]:
     return [normalise(item) for item in data]
 
 
-def write_layer(name: str, features: list[dict], precision: int = 5) -> None:
-    """One feature per line: small diffs when one feature changes."""
-    lines = [json.dumps(_rounded(feature, precision), ensure_ascii=False, separators=(",", ":")) for feature in features]
+def write_layer(name: str, features: list[dict], precision: int = 5, pointwise: bool = False) -> None:
+    """One feature per line: small diffs when one feature changes. `pointwise` rounds coordinates only, for a
+    layer already built on its grid (re-noding it would open slivers between neighbours)."""
+    lines = [json.dumps(_rounded(feature, precision, pointwise), ensure_ascii=False, separators=(",", ":"))
+             for feature in features]
     body = ",\n".join(lines)
     text = '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
     (GEODATA / f"{name}.geojson").write_text(text, encoding="utf-8")
     print(f"{name}.geojson: {len(features)} features, {len(text.encode()) / 1024:.0f} KB")
 
 
-def _rounded(feature: dict, precision: int) -> dict:
-    geometry = shapely.set_precision(shape(feature["geometry"]), 10 ** -precision)
+def _rounded(feature: dict, precision: int, pointwise: bool = False) -> dict:
+    geometry = shapely.set_precision(shape(feature["geometry"]), 10 ** -precision,
+                                     mode="pointwise" if pointwise else "valid_output")
+    if pointwise and not geometry.is_valid:
+        geometry = _polygons(shapely.make_valid(geometry))
     return {"type": "Feature", "properties": feature["properties"], "geometry": mapping(geometry)}
 
 
@@ -423,12 +427,12 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
     pieces = bank_pieces(to_metric(domain), to_metric(euphrates_course()))
     _move_to_stated_bank(anchors, pieces)
     grounds = anchor_grounds(anchors, settlement_points(), pieces)
-    grounds = _geographic_on_grid(grounds, overlay={key for key in grounds if anchors[key[0]]["overlay"]})
+    grounds = _geographic_coverage(grounds, overlay={key for key in grounds if anchors[key[0]]["overlay"]})
 
-    held: dict[tuple[str, str], frozenset[int]] = {}  # (faction, ground) → base places held
-    base_area: dict[tuple[str, str], object] = {}     # the union of their grounds, kept up to date
+    held: dict[tuple[str, str], frozenset[tuple[int, str]]] = {}  # (faction, ground) → grounds held
+    area_of: dict[tuple[str, str], object] = {}                     # their union, kept up to date
     open_versions: dict[tuple[str, str], dict] = {}
-    features, previous_holders, previous_overlay = [], None, None
+    features, previous_holders = [], None
     for day in slice_dates(anchors):
         entries = [entry_on(anchor["history"], day) for anchor in anchors]
         holders = tuple(entry.controller if entry else None for entry in entries)
@@ -436,47 +440,24 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
             continue  # a change of state (e.g. contested) that moves no ground
         changed = {i for i, holder in enumerate(holders) if previous_holders is None or holder != previous_holders[i]}
         previous_holders = holders
-        new_held: dict[tuple[str, str], set[int]] = {}
-        overlays: dict[str, set[int]] = {}
-        for index, holder in enumerate(holders):
-            if holder is None:
-                continue
-            if anchors[index]["overlay"]:
-                if (index, "near") in grounds:
-                    overlays.setdefault(holder, set()).add(index)
-                continue
-            for ground in ("near", "far"):
-                if (index, ground) in grounds:
-                    new_held.setdefault((holder, ground), set()).add(index)
-        overlay_key = tuple(sorted((f, tuple(sorted(ids))) for f, ids in overlays.items()))
-        if overlay_key != previous_overlay:
-            overlay_all = shapely.union_all([grounds[(i, "near")] for ids in overlays.values() for i in ids],
-                                            grid_size=GRID_DEGREES)
-        overlay_moved, previous_overlay = overlay_key != previous_overlay, overlay_key
-        keys = set(held) | set(new_held) | {(f, "near") for f in overlays}
-        for key in sorted(keys):
+        new_held: dict[tuple[str, str], set[tuple[int, str]]] = {}
+        for (index, ground) in grounds:
+            if holders[index] is not None:
+                new_held.setdefault((holders[index], ground), set()).add((index, ground))
+        for key in sorted(set(held) | set(new_held)):
             before, after = held.get(key, frozenset()), frozenset(new_held.get(key, ()))
-            if before != after:
-                base_area[key] = _updated_union(base_area.get(key), [grounds[(i, key[1])] for i in after - before],
-                                                [grounds[(i, key[1])] for i in before - after])
-                held[key] = after
-            elif not overlay_moved:
+            if before == after:
                 continue
-            faction, ground = key
-            own_overlays = overlays.get(faction, ()) if ground == "near" else ()
-            area = (base_area[key].difference(overlay_all, grid_size=GRID_DEGREES) if held.get(key)
-                    else shapely.Polygon())
-            area = shapely.union_all([area, *(grounds[(i, "near")] for i in own_overlays)], grid_size=GRID_DEGREES)
-            version = open_versions.get(key)
-            if version is not None and version["area"].symmetric_difference(area).area < HECTARE_DEGREES2:
-                continue  # moved less than a hectare: the same area
+            area_of[key] = _updated_union(area_of.get(key), [grounds[g] for g in after - before],
+                                          [grounds[g] for g in before - after])
+            held[key] = after
+            version = open_versions.pop(key, None)
             if version is not None:
                 features.append(_area_feature(version, until=day - timedelta(days=1)))
-                del open_versions[key]
-            if area.area >= HECTARE_DEGREES2:
-                places = held.get(key, frozenset()) | frozenset(own_overlays)
-                open_versions[key] = {"key": key, "day": day, "area": area, "places": places, "changed": changed,
-                                      "entries": entries, "anchors": anchors}
+            if after and area_of[key].area >= HECTARE_DEGREES2:
+                open_versions[key] = {"key": key, "day": day, "area": area_of[key], "changed": changed,
+                                      "places": frozenset(index for index, _ in after), "entries": entries,
+                                      "anchors": anchors}
     for version in open_versions.values():
         features.append(_area_feature(version, until=None))
     features = [item for item in features if item is not None]
@@ -486,8 +467,8 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
 def _updated_union(area, added: list, removed: list):
     """`area` with `added` grounds joined and `removed` ones cut: grounds are disjoint, so this is the union of
     the grounds now held, at a fraction of the cost."""
-    area = shapely.union_all([area, *added] if area is not None else added, grid_size=GRID_DEGREES)
-    return area.difference(shapely.union_all(removed, grid_size=GRID_DEGREES), grid_size=GRID_DEGREES) if removed else area
+    area = _polygons(shapely.union_all([area, *added] if area is not None else added))
+    return _polygons(area.difference(shapely.union_all(removed))) if removed else area
 
 
 def _area_feature(version: dict, until: date | None) -> dict | None:
@@ -511,24 +492,22 @@ def _area_feature(version: dict, until: date | None) -> dict | None:
     })
 
 
-def _geographic_on_grid(grounds: dict, overlay: set) -> dict:
-    """The grounds in lon/lat on the output grid, made disjoint again (the base grounds among themselves, the
-    overlay grounds among themselves): rounding each ground alone can leave slivers where neighbours meet. Every
-    union and cut after this runs on the same grid, so no two factions' areas overlap."""
-    keys = list(grounds)
+def _geographic_coverage(grounds: dict, overlay: set) -> dict:
+    """The grounds in lon/lat, made one coverage: the overlay grounds (districts, bases, fields) first, each cut
+    from those before it, then the other grounds, each cut from the overlays and from those before it. After
+    this no two grounds overlap, so a faction's area is a union of whole grounds and no two factions' areas
+    overlap (up to the rounding of the written coordinates, about 10 m)."""
+    keys = sorted(grounds, key=lambda key: key not in overlay)
     geographic = gpd.GeoSeries([grounds[key] for key in keys], crs=METRIC_CRS).to_crs("EPSG:4326")
-    snapped = {key: _on_grid(geometry, GRID_DEGREES) for key, geometry in zip(keys, geographic)}
+    geometries = [_polygons(shapely.make_valid(geometry)) for geometry in geographic]
+    tree = shapely.STRtree(geometries)
     result = {}
-    for group in ([key for key in keys if key not in overlay], [key for key in keys if key in overlay]):
-        geometries = [snapped[key] for key in group]
-        tree = shapely.STRtree(geometries)
-        for index, key in enumerate(group):
-            earlier = [geometries[j] for j in tree.query(geometries[index]) if j < index]
-            if earlier:
-                geometries[index] = _polygons(geometries[index].difference(
-                    shapely.union_all(earlier, grid_size=GRID_DEGREES), grid_size=GRID_DEGREES))
-            if not geometries[index].is_empty:
-                result[key] = geometries[index]
+    for index, key in enumerate(keys):
+        earlier = [geometries[j] for j in tree.query(geometries[index]) if j < index]
+        if earlier:
+            geometries[index] = _polygons(geometries[index].difference(shapely.union_all(earlier)))
+        if not geometries[index].is_empty:
+            result[key] = geometries[index]
     return result
 
 
@@ -579,7 +558,7 @@ def main(argv: list[str]) -> None:
     write_layer("deconfliction", build_deconfliction(), precision=4)
     localities = build_localities(allow_problems="--allow-problems" in argv)
     write_layer("localities", localities)
-    write_layer("control_areas", build_control_areas(towns, sites, localities), precision=3)
+    write_layer("control_areas", build_control_areas(towns, sites, localities), precision=4, pointwise=True)
 
 
 if __name__ == "__main__":

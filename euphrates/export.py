@@ -151,12 +151,13 @@ def new_page(browser, job: PngJob):
 
 
 def render_png(page, page_file: Path, job: PngJob) -> None:
-    """Load the map page, wait until it is drawn, hide the interactive controls and save the viewport (the map
-    fills it)."""
+    """Load the map page, wait until it is drawn, hide the interactive controls, open the legend (a narrow export
+    would start with it collapsed) and save the viewport (the map fills it)."""
     page.goto(page_file.as_uri())
     page.wait_for_function(_DRAWN, timeout=DRAW_TIMEOUT_MS, polling=50)
     page.locator(".leaflet-control-zoom, .leaflet-control-layers, .euphrates-export").evaluate_all(
         "nodes => nodes.forEach(n => n.style.display = 'none')")
+    page.locator(".leaflet-container details").evaluate_all("nodes => nodes.forEach(n => n.open = true)")
     page.screenshot(path=str(job.out), animations="disabled")
 
 

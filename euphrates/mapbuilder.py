@@ -14,18 +14,23 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import folium
+import shapely
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from euphrates.geodata import GeoData, Layer
+from euphrates.locality_layer import LocalityDots
 from euphrates.offline import DEFAULT_BASE_URL, LeafletIconPathFix, vendored_links
+from euphrates.popup_fit import PopupFit
 from euphrates.schema import ControlEntry, Faction, Source
+from euphrates.script_json import script_json
 from euphrates.timeline import PlaceState, control_areas_on, events_until, place_state_on
 from euphrates.view import ViewState
 
 NEUTRAL = "#7a7a7a"
 NEAR_FILL_OPACITY, FAR_FILL_OPACITY = 0.35, 0.12
+LEGEND_COLLAPSE_BELOW_PX = 800  # a map narrower than this (phone, tablet) starts with the legend collapsed
 ROUTE_COLOR = "#CC79A7"  # the one Okabe-Ito colour no faction uses
 EVENT_COLOR = "#333333"
 SITE_COLOR = "#8c6d1f"
@@ -68,11 +73,15 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True).translate(_ESCAPES)
 
 
+def http_url(url: str | None) -> str | None:
+    """The URL if it is http(s); None for anything else (javascript:, data:, …)."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
 def safe_url(url: str | None) -> str | None:
-    """The URL escaped for an href="…", if it is http(s); None for anything else (javascript:, data:, …)."""
-    if url and url.lower().startswith(("https://", "http://")):
-        return esc(url)
-    return None
+    """The URL escaped for an href="…", if it is http(s); None for anything else."""
+    url = http_url(url)
+    return esc(url) if url else None
 
 
 @dataclass
@@ -104,6 +113,7 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     LeafletIconPathFix(asset_base).add_to(base)
     _LayerStateReporter().add_to(base)
     _ZoomClasses().add_to(base)
+    PopupFit().add_to(base)
     export = _ExportControl()
     export.default_js = vendored_links(_ExportControl.default_js, asset_base)
     export.add_to(base)
@@ -154,7 +164,11 @@ def _base_map(view: ViewState, geodata: GeoData) -> folium.Map:
     base = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
                       max_zoom=MAX_ZOOM, control_scale=True, max_bounds=False, attribution_control=True, zoomSnap=0.25,
                       zoomDelta=0.5)
-    base.fit_bounds([[south, west], [north, east]])
+    # Not animated: an animated fit leaves the scale bar on the first zoom and the vectors mid-transform for a
+    # moment, which a PNG export then captures (issue 11, item 3).
+    fit = folium.map.FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    fit.add_to(base)
     if view.basemap in TILE_BASEMAPS:
         folium.TileLayer(**TILE_BASEMAPS[view.basemap], control=False).add_to(base)
     countries = geodata.layer("countries")
@@ -182,9 +196,20 @@ class _GroupControl(MacroElement):
         (function() {
             var group = {{ this._parent.get_name() }};
             var box = L.control({position: {{ this.position|tojson }}});
-            box.onAdd = function() {
+            box.onAdd = function(map) {
                 var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
                 div.innerHTML = {{ this.content|tojson }};
+                var details = div.querySelector('details[data-collapse-below]');
+                if (details) {
+                    // Collapsed on a narrow map unless the reader opened it (remembered across reruns).
+                    var key = 'euphrates-open-' + {{ this.css_class|tojson }}, remembered = null;
+                    try { remembered = sessionStorage.getItem(key); } catch (e) {}
+                    details.open = remembered !== null ? remembered === '1'
+                        : map.getSize().x >= Number(details.dataset.collapseBelow);
+                    details.addEventListener('toggle', function() {
+                        try { sessionStorage.setItem(key, details.open ? '1' : '0'); } catch (e) {}
+                    });
+                }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -216,7 +241,7 @@ class _PointLayer(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function(group) {
-            {{ this.points|tojson }}.forEach(function(point) {
+            {{ this.points_json }}.forEach(function(point) {
                 var marker = point.icon
                     ? L.marker([point.lat, point.lon], {icon: L.divIcon({html: point.icon,
                         iconSize: point.icon_size, iconAnchor: point.icon_anchor, className: point.class_name})})
@@ -233,6 +258,8 @@ class _PointLayer(MacroElement):
         super().__init__()
         self._name = "PointLayer"
         self.points = points
+        # Not `tojson`: it writes every non-ASCII letter as a 6-byte escape.
+        self.points_json = script_json(points)
 
 
 def _icon_point(geometry, icon: str, tooltip: str, popup: str, size=(150, 20), anchor=(9, 10),
@@ -279,6 +306,9 @@ class _ExportControl(JSCSSMixin, MacroElement):
                 buttons.forEach(function(b) { b.disabled = true; });
                 status.textContent = 'Rendering…';
                 var name = fileName();
+                // The PNG shows the legend whole, even if the reader collapsed it on screen.
+                var closed = [].filter.call(map.getContainer().querySelectorAll('details'), function(d) { return !d.open; });
+                closed.forEach(function(d) { d.open = true; });
                 window.htmlToImage.toBlob(map.getContainer(), {
                     pixelRatio: scale, filter: keep, cacheBust: false,
                     imagePlaceholder: 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=='
@@ -295,6 +325,7 @@ class _ExportControl(JSCSSMixin, MacroElement):
                     status.textContent = 'Export failed: ' + (error && error.message ? error.message : String(error))
                         + '. With an online basemap, try the bundled one.';
                 }).finally(function() {
+                    closed.forEach(function(d) { d.open = false; });
                     buttons.forEach(function(b) { b.disabled = false; });
                 });
             }
@@ -397,9 +428,10 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
         f'<span style="{_SWATCH}background:rgba(90,90,90,{FAR_FILL_OPACITY});border-style:dotted"></span>'
         f'hinterland, tinted for the nearest holder; blank: sparsely populated, not assigned</div>'
     )
-    content = (f'<div style="{_BOX_STYLE}max-width:300px"><div style="font-weight:600;margin-bottom:3px">'
-               f'Who held what</div>{rows}{symbols}<div style="margin-top:4px;color:#555;font-size:10.5px">'
-               f'{esc(ATTRIBUTION)}</div></div>')
+    # A <details> box: collapsed on a narrow map (see _GroupControl), opened for every PNG export.
+    content = (f'<div style="{_BOX_STYLE}max-width:300px"><details open data-collapse-below="{LEGEND_COLLAPSE_BELOW_PX}">'
+               f'<summary>Who held what</summary>{rows}{symbols}<div style="margin-top:4px;color:#555;'
+               f'font-size:10.5px">{esc(ATTRIBUTION)}</div></details></div>')
     _GroupControl(content, "bottomleft", "euphrates-legend").add_to(group)
 
 
@@ -440,7 +472,7 @@ def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> Non
                  f"<small>{esc(row['method'])}</small>"
                  f"{_sources_html([Source.model_validate(s) for s in row['sources']][:12])}")
         folium.GeoJson(
-            row.geometry.__geo_interface__,
+            _display_geometry(row.geometry, far).__geo_interface__,
             style_function=lambda _feature, color=faction.color, far=far: {
                 "color": color, "weight": 0.5 if far else 1, "dashArray": "2 3" if far else None,
                 "fillColor": color, "fillOpacity": FAR_FILL_OPACITY if far else NEAR_FILL_OPACITY,
@@ -450,12 +482,19 @@ def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> Non
         ).add_to(group)
 
 
+def _display_geometry(geometry, far: bool):
+    """The area as drawn, simplified to about 150 m (the pale hinterland to 500 m) and written to 3 decimals:
+    finer than the areas are known, and it keeps a day's map under 600 KB."""
+    geometry = geometry.simplify(0.005 if far else 0.0015, preserve_topology=True)
+    return shapely.set_precision(geometry, 1e-3, mode="pointwise")
+
+
 def _add_localities(group: folium.FeatureGroup, localities: Layer, day: date, factions: dict[str, Faction],
                     faction_id: str) -> None:
     """The villages and districts `faction_id` held on `day`: small dots (a ring of the other side's colour
-    while contested), their popup the entry in force and its sources."""
+    while contested); the popup gives the entry in force and its sources."""
     colours = {key: value.color for key, value in factions.items()}
-    points = []
+    records = []
     for locality, geometry in zip(localities.records, localities.frame.geometry):
         state = place_state_on(locality.control, day)
         if state is None or state.controller != faction_id:
@@ -464,19 +503,21 @@ def _add_localities(group: folium.FeatureGroup, localities: Layer, day: date, fa
         approx = " (location approximate)" if locality.approximate else ""
         words = _state_words(state, factions)
         entry = state.entry
-        note = f"<br>{esc(entry.note)}" if entry.note else ""
-        since = f", since {entry.from_.isoformat()}{' (approx.)' if entry.date_approximate else ''}"
-        popup = (f"<b>{esc(locality.name)}</b> {esc(locality.name_ar or '')}<br><small>{esc(locality.kind)}, "
-                 f"{esc(locality.admin)}{esc(approx)}</small><br><b>{esc(words)}</b>{esc(since)}{note}"
-                 f"{_sources_html(list(entry.sources))}"
-                 f"<small style='color:#666'>Coordinates: {esc(locality.coord_source)}</small>")
-        circle = {"radius": 4, "weight": 2 if others else 1, "color": colours.get(others[0], "#333") if others
-                  else "#333", "fillColor": colours.get(faction_id, "#bbb"), "fillOpacity": 0.95,
-                  "className": "euphrates-locality"}
-        points.append({"lat": geometry.y, "lon": geometry.x, "circle": circle,
-                       "tooltip": esc(f"{locality.name}: {words}{approx}"), "popup": popup})
-    if points:
-        _PointLayer(points).add_to(group)
+        sources = {(source.publication, source.date, source.url): source for source in entry.sources}.values()
+        records.append({
+            "lat": round(geometry.y, 5), "lon": round(geometry.x, 5),
+            "fill": colours.get(faction_id, "#bbbbbb"), "ring": colours.get(others[0], "#333") if others else "#333",
+            "weight": 2 if others else 1, "tooltip": f"{locality.name}: {words}{approx}",
+            "name": locality.name, "name_ar": locality.name_ar or "",
+            "about": f"{locality.kind}, {locality.admin}{approx}", "holder": words,
+            "since": f", since {entry.from_.isoformat()}{' (approx.)' if entry.date_approximate else ''}",
+            "note": entry.note or "",
+            "sources": [[f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}",
+                         http_url(source.url)] for source in sources],
+            "position": locality.coord_source.split(",")[0],
+        })
+    if records:
+        LocalityDots(records).add_to(group)
 
 
 def _add_towns(group: folium.FeatureGroup, towns: Layer, day: date, factions: dict[str, Faction], keep) -> None:
@@ -569,14 +610,15 @@ def _history_row(entry: ControlEntry, factions: dict[str, Faction]) -> str:
             f"{approx}</td><td>{esc(_state_words(state, factions))}{note}</td></tr>")
 
 
-def _sources_html(sources: list[Source]) -> str:
+def _sources_html(sources: list[Source], short: bool = False) -> str:
+    """The sources as a list of links; `short` leaves out titles (for the many small popups of a dense layer)."""
     unique: dict[tuple, Source] = {}
     for source in sources:
         unique.setdefault((source.publication, source.title, source.url), source)
     items = []
     for source in unique.values():
-        label = esc(f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}: "
-                    f"{source.title or source.url}")
+        label = f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}"
+        label = esc(label if short and source.url else f"{label}: {source.title or source.url}")
         url = safe_url(source.url)
         items.append(f'<li><a href="{url}" target="_blank" rel="noopener noreferrer">{label}</a></li>' if url
                      else f"<li>{label}</li>")
@@ -875,7 +917,6 @@ class _CanvasEventLayer(MacroElement):
         super().__init__()
         self._name = "CanvasEventLayer"
         # Escaped for a <script> block like folium's own JSON; every string in it is escaped HTML already.
-        self.data = (json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-                     .replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
+        self.data = script_json(data)
         self.color = EVENT_COLOR
         self.approximate_note = _EVENT_APPROXIMATE_NOTE

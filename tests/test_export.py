@@ -93,3 +93,35 @@ def test_static_site_opens_from_disk_with_no_network(tmp_path, browser):
     context.close()
     assert schemes <= {"file", "data", "blob"}, schemes
     assert failed == []
+
+
+@pytest.mark.browser
+def test_an_exported_view_is_fitted_at_once_so_its_scale_bar_is_true(tmp_path, browser):
+    """The issue's case: a bbox export's scale bar showed "100 km" over ~100 px, left from the first zoom while
+    the fit animated; the PNG is taken as soon as the page is drawn, so the fit must be done by then."""
+    from datetime import date
+
+    from euphrates.export import _DRAWN, map_html
+    from euphrates.geodata import load_geodata
+    from euphrates.offline import VENDOR_DIR
+    from euphrates.view import ViewState
+
+    page_file = tmp_path / "map.html"
+    view = ViewState(date=date(2017, 10, 19), bounds=(39.5, 34.2, 41.3, 35.8))
+    page_file.write_text(map_html(view, load_geodata(), VENDOR_DIR.as_uri()), encoding="utf-8")
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    try:
+        page.goto(page_file.as_uri())
+        page.wait_for_function(_DRAWN, timeout=30_000, polling=50)
+        shown_km, measured_km, animating = page.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const line = document.querySelector('.leaflet-control-scale-line');
+            const width = parseFloat(line.style.width), y = map.getSize().y / 2;
+            const metres = map.distance(map.containerPointToLatLng([0, y]), map.containerPointToLatLng([width, y]));
+            const [value, unit] = line.textContent.split(' ');
+            return [Number(value) * (unit === 'km' ? 1 : 0.001), metres / 1000, Boolean(map._animatingZoom)];
+        }""")
+    finally:
+        page.context.close()
+    assert not animating
+    assert shown_km == pytest.approx(measured_km, rel=0.05)

@@ -20,6 +20,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from euphrates.geodata import GeoData, Layer
+from euphrates.layer_control_entries import SwitchedOffEntries
 from euphrates.locality_layer import LocalityDots
 from euphrates.offline import DEFAULT_BASE_URL, LeafletIconPathFix, vendored_links
 from euphrates.popup_fit import PopupFit
@@ -47,7 +48,7 @@ MAJOR_TOWN_POPULATION = 40_000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
 # Names of the non-faction overlay groups in the layer control, by ViewState layer.
 GROUP_NAMES = {"rivers": "Rivers", "deconfliction": "Deconfliction line", "routes": "Routes and corridors",
-               "sites": "Oil, gas and dams", "events": "Events"}
+               "sites": "Oil, gas and dams", "events": "Events", "other_places": "Other places"}
 
 TILE_BASEMAPS = {
     "osm": dict(tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
@@ -126,10 +127,13 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
                           ("routes", _routes_group), ("sites", _sites_group), ("events", _events_group)):
         if name in view.layers and geodata.layer(name) is not None:
             overlays.append(builder(view, geodata))
-    if "towns" in view.layers and geodata.layer("towns") is not None:
+    if "other_places" in view.layers and geodata.layer("towns") is not None:
         others = _reference_towns_group(view, geodata)
         if others is not None:
             overlays.append(others)
+    off = [esc(faction.short_name) for faction_id, faction in factions.items() if faction_id not in view.factions]
+    off += [GROUP_NAMES[layer] for layer in GROUP_NAMES if layer not in view.layers]
+    SwitchedOffEntries(off).add_to(furniture)
     _stable_ids(overlays)
     return MapParts(base=base, overlays=overlays)
 
@@ -369,8 +373,8 @@ class _ZoomClasses(MacroElement):
 
 
 class _LayerStateReporter(MacroElement):
-    """Under st_folium, report which overlays the layer control shows, so the page can keep its sidebar in
-    step. streamlit-folium 0.27 tracks only WMS layers in `selected_layers`; this fills it for every overlay
+    """Under st_folium, report the overlays the layer control lists and which are ticked, so the page can keep
+    its sidebar in step. streamlit-folium 0.27 tracks only WMS layers in `selected_layers`; this fills it for every overlay
     just before its own handler sends the value. Outside st_folium there is no __GLOBAL_DATA__ and it does
     nothing."""
 
@@ -379,15 +383,17 @@ class _LayerStateReporter(MacroElement):
         (function(map) {
             map.on('overlayadd overlayremove', function() {
                 var data = window.__GLOBAL_DATA__, control = window.layer_control;
-                if (!data || !control) { return; }
-                var shown = {}, decoder = document.createElement('textarea');
+                // Only the reader's clicks in the control: st_folium swapping the groups on a rerun removes and
+                // adds them too, and reporting that would switch the sidebar's boxes off.
+                if (!data || !control || !control._handlingClick) { return; }
+                var listed = {}, decoder = document.createElement('textarea');
                 control._layers.forEach(function(entry) {
-                    if (entry.overlay && map.hasLayer(entry.layer)) {
+                    if (entry.overlay) {
                         decoder.innerHTML = entry.name;  // names are HTML-escaped; a textarea only decodes them
-                        shown[decoder.value] = {name: decoder.value, url: null};
+                        listed[decoder.value] = {name: decoder.value, url: null, shown: map.hasLayer(entry.layer)};
                     }
                 });
-                data.selected_layers = shown;
+                data.selected_layers = listed;
             });
         })({{ this._parent.get_name() }});
         {% endmacro %}

@@ -178,7 +178,7 @@ def drawn_layers(app: AppTest) -> set[str]:
 
 def run_map_page(folder: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv("EUPHRATES_GEODATA", str(folder))
-    app = AppTest.from_file("../app_pages/map.py", default_timeout=60)
+    app = AppTest.from_file("../pages/map.py", default_timeout=60)
     app.run()
     assert not app.exception, app.exception
     return app
@@ -387,7 +387,7 @@ def test_race_page_shows_a_town_name_from_the_data_as_text(small_geodata, monkey
             town["properties"]["name"] = hostile
     write_layer(small_geodata, "towns", towns)
     monkeypatch.setenv("EUPHRATES_GEODATA", str(small_geodata))
-    app = AppTest.from_file("../app_pages/race.py", default_timeout=60)
+    app = AppTest.from_file("../pages/race.py", default_timeout=60)
     app.run()
     assert not app.exception, app.exception
     headings = [block.value for block in app.markdown if "Distance to" in block.value]

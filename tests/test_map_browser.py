@@ -197,3 +197,53 @@ def test_panning_keeps_an_open_popup(page, app_url):
     page.wait_for_function("() => new URL(location.href).searchParams.get('bbox') !== null")
     page.wait_for_timeout(2500)  # the rerun the pan caused has come and gone
     expect(frame.locator(".leaflet-popup-content")).to_contain_text("Raqqa")
+
+
+def test_back_leaves_the_map_after_view_changes(page, app_url):
+    """Issue 11, item 5: view changes update the address without piling up history entries, so one Back
+    returns to the page the reader came from."""
+    page.goto("about:blank")
+    frame = open_map(page, app_url, "?date=2017-06-01")
+    page.wait_for_function("() => window.__euphratesHistoryPatched === true", timeout=20_000)
+    entries = page.evaluate("() => history.length")
+    for label, controller in (("The article's day", "sdf"), ("SDF take Tabqa", "isis"),
+                              ("SDF take Raqqa", "sdf"), ("Battle of Raqqa begins", "isis")):
+        page.get_by_label("Jump to a key date").click()
+        page.get_by_role("option", name=re.compile(label)).click()
+        wait_for_town_controller(frame, "raqqa", controller)
+    page.wait_for_timeout(500)
+    assert "date=2017-06-06" in page.url
+    assert page.evaluate("() => history.length") == entries
+    page.go_back()
+    assert page.url == "about:blank"
+
+
+def _layer_entry(frame, name: str):
+    frame.hover(".leaflet-control-layers")
+    return frame.locator(".leaflet-control-layers-overlays label", has_text=name).locator("input")
+
+
+def test_the_layer_control_switches_a_faction_off_and_back_on(page, app_url):
+    """Issue 11, item 6: an unticked faction stays in the map's layer control, unticked, and ticking it there
+    brings it back in the map and the sidebar; so does "Other places", which has its own sidebar box."""
+    frame = open_map(page, app_url)
+    page.wait_for_timeout(1000)
+    _layer_entry(frame, "Government").uncheck()
+    expect(page.get_by_role("checkbox", name="Government")).not_to_be_checked(timeout=20_000)
+    frame.wait_for_function("() => !document.querySelector('.euphrates-town[data-controller=\"government\"]')",
+                            timeout=20_000)
+    expect(_layer_entry(frame, "Government")).not_to_be_checked(timeout=20_000)
+    page.wait_for_timeout(500)  # the rerun has rebuilt the control; hover it again, as a person would
+    _layer_entry(frame, "Government").check()
+    expect(page.get_by_role("checkbox", name="Government")).to_be_checked(timeout=20_000)
+    frame.wait_for_selector('.euphrates-town[data-controller="government"]', state="attached", timeout=20_000)
+    expect(_layer_entry(frame, "Government")).to_be_checked()
+
+    page.wait_for_timeout(500)
+    _layer_entry(frame, "Other places").uncheck()
+    expect(page.get_by_role("checkbox", name="Other places (control not tracked)")).not_to_be_checked(timeout=20_000)
+    page.get_by_label("Jump to a key date").click()
+    page.get_by_role("option", name=re.compile("SDF take Raqqa")).click()
+    wait_for_town_controller(frame, "raqqa", "sdf")
+    expect(page.get_by_role("checkbox", name="Other places (control not tracked)")).not_to_be_checked()
+    expect(_layer_entry(frame, "Other places")).not_to_be_checked()

@@ -3,6 +3,7 @@ to st_folium)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,7 +14,7 @@ GOVERNMENT_ORANGE = "#D55E00"
 
 
 def run_map(query: dict[str, str] | None = None, **session) -> AppTest:
-    app = AppTest.from_file("../app_pages/map.py", default_timeout=60)
+    app = AppTest.from_file("../pages/map.py", default_timeout=60)
     for key, value in (query or {}).items():
         app.query_params[key] = value
     for key, value in session.items():
@@ -40,7 +41,12 @@ def test_default_view_is_the_article_day_with_local_assets_only():
     assert args["returned_objects"] == ["bounds", "selected_layers"]
     assert all(not link.startswith(("http:", "https:", "//")) for link in args["js_links"] + args["css_links"])
     assert "tile.openstreetmap.org" not in args["script"]
-    assert app.query_params["date"] == ["2017-10-19"] or app.query_params["date"] == "2017-10-19"
+    # The bare address already reads as this view, so it is left alone (no history entry for nothing) ...
+    assert "date" not in app.query_params
+    # ... and the first change writes the whole view.
+    app.slider(key="date").set_value(date(2017, 10, 20)).run()
+    assert app.query_params["date"] in (["2017-10-20"], "2017-10-20")
+    assert "factions" in app.query_params and "bbox" in app.query_params
 
 
 def test_query_params_restore_the_view():
@@ -73,10 +79,11 @@ def test_unticking_a_faction_drops_its_overlays_and_updates_the_url():
     assert "government" not in app.query_params["factions"]
 
 
-def test_layer_control_untick_reaches_the_sidebar():
+def test_layer_control_tick_and_untick_reach_the_sidebar():
     app = run_map()
-    shown = [{"name": name, "url": None} for name in ("SDF", "Government", "Iraq", "Turkey", "Rebels", "Rivers")]
-    app.session_state["map"] = {"selected_layers": shown,
+    listed = [{"name": name, "url": None, "shown": name not in ("ISIS", "Events")}
+              for name in ("SDF", "Government", "ISIS", "Iraq", "Turkey", "Rebels", "Rivers", "Events")]
+    app.session_state["map"] = {"selected_layers": listed,
                                 "bounds": {"_southWest": {"lat": 34.0, "lng": 39.0},
                                            "_northEast": {"lat": 36.0, "lng": 41.0}}}
     app.run()
@@ -141,3 +148,14 @@ def test_link_parameters_in_notices_reach_streamlit_as_text(key, value):
         for special in "[]()!*:":
             if special in value:
                 assert notice.count(special) == notice.count("\\" + special), notice
+
+
+def test_a_faction_ticked_in_the_layer_control_comes_back_in_the_sidebar():
+    app = run_map({"factions": "sdf,isis"})
+    assert checkbox(app, "Government").value is False
+    listed = [{"name": name, "url": None, "shown": name != "Rebels"}
+              for name in ("SDF", "Government", "ISIS", "Iraq", "Turkey", "Rebels")]
+    app.session_state["map"] = {"selected_layers": listed}
+    app.run()
+    assert checkbox(app, "Government").value is True and checkbox(app, "Rebels").value is False
+    assert app.query_params["factions"] == "sdf,government,isis,iraq,turkey"

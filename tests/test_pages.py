@@ -22,13 +22,13 @@ def charts(app: AppTest) -> list[dict]:
 
 
 def test_timeline_charts_events_and_town_control():
-    app = run_app("app_pages/timeline.py")
+    app = run_app("pages/timeline.py")
     assert len(charts(app)) == 2
     assert "capture" in app.multiselect(key="timeline_kinds").value
 
 
 def test_timeline_event_opens_the_map_on_its_day_and_place():
-    app = run_app("app_pages/timeline.py")
+    app = run_app("pages/timeline.py")
     events = app.selectbox(key="timeline_event")
     index = next(i for i, label in enumerate(events.options) if "Mayadeen" in label and "2017" in label)
     events.select_index(index).run()
@@ -45,15 +45,15 @@ def test_timeline_event_opens_the_map_on_its_day_and_place():
 def test_map_view_survives_a_visit_to_another_page():
     app = run_app()
     next(box for box in app.checkbox if box.label == "Government").uncheck().run()
-    app.switch_page("app_pages/about.py").run()
-    app.switch_page("app_pages/map.py").run()
+    app.switch_page("pages/about.py").run()
+    app.switch_page("pages/map.py").run()
     assert next(box for box in app.checkbox if box.label == "Government").value is False
     assert next(box for box in app.checkbox if box.label == "SDF").value is True
     assert app.slider(key="date").value.isoformat() == "2017-10-19"
 
 
 def test_factions_page_shows_areas_and_held_towns():
-    app = run_app("app_pages/factions.py")
+    app = run_app("pages/factions.py")
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics and all("km²" in value for value in metrics.values())
     captions = " ".join(caption.value for caption in app.caption)
@@ -62,13 +62,13 @@ def test_factions_page_shows_areas_and_held_towns():
 
 
 def test_race_page_charts_each_target_and_states_its_method():
-    app = run_app("app_pages/race.py")
+    app = run_app("pages/race.py")
     assert len(charts(app)) == 3
     assert any("geodesic" in caption.value.lower() for caption in app.caption)
 
 
 def test_data_page_tables_search_and_report():
-    app = run_app("app_pages/data.py")
+    app = run_app("pages/data.py")
     assert any("passed validation" in success.value for success in app.success)
     app.text_input(key="data_query").input("Mayadeen").run()
     table = app.dataframe[0].value
@@ -78,7 +78,7 @@ def test_data_page_tables_search_and_report():
 
 
 def test_overlay_page_shows_the_map_before_any_upload():
-    app = run_app("app_pages/overlay.py")
+    app = run_app("pages/overlay.py")
     (component,) = app.get("component_instance")
     assert "Your overlay on 19 Oct 2017" in json.loads(component.proto.json_args)["feature_group"]
     assert not app.error

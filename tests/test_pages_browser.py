@@ -55,3 +55,30 @@ def test_bad_upload_explains_itself_and_keeps_the_map(page, app_url, tmp_path):
     expect(page.locator("[data-testid='stAlertContentError']")).to_contain_text("JSON")
     frame = map_frame(page)
     frame.wait_for_selector(".euphrates-town", state="attached")
+
+
+NAVIGATION = ["Map", "Timeline", "Factions and territory", "The race", "Data and sources", "Your overlay", "About"]
+
+
+@pytest.mark.parametrize("path, heading", [
+    ("", "Eastern Syria, 2016–2017"), ("timeline", "Timeline"),
+    ("factions", "Factions and territory"), ("race", "The race down the Euphrates"),
+    ("data", "Data and sources"), ("overlay", "Your overlay"), ("about", "About Euphrates 2017"),
+])
+def test_every_page_opens_by_its_address_with_the_apps_own_navigation(browser, app_url, path, heading):
+    """The pages live in pages/; Streamlit's own list of that folder (with an "app" entry) stays off and the
+    sidebar shows the app's navigation, the same on every page, whichever address a fresh browser opens."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/{path}")
+        expect(page.get_by_text(heading, exact=True).first).to_be_visible(timeout=45_000)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        links = sidebar.locator("[data-testid='stPageLink'] a, a[data-testid='stPageLink-NavLink']")
+        expect(links.first).to_be_visible()
+        assert [text.strip() for text in links.all_inner_texts()] == NAVIGATION
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0  # Streamlit's own list is off
+        assert "Page not found" not in page.content()
+        assert page.url.split("?")[0].rstrip("/") == f"{app_url}/{path}".rstrip("/")  # the map adds its view
+    finally:
+        context.close()

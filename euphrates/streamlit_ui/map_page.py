@@ -27,6 +27,7 @@ LAYER_LABELS = {
     "control_areas": "Control areas (approximate)",
     "towns": "Towns",
     "localities": "Villages and districts",
+    "other_places": "Other places (control not tracked)",
     "rivers": "Rivers",
     "deconfliction": "Deconfliction line",
     "routes": "Routes and corridors",
@@ -96,8 +97,8 @@ def _restore_view(data) -> None:
 
 
 def _apply_layer_control_changes(data) -> None:
-    """What the user did inside the map since the last run: the live bounds (for the URL), and overlays
-    unticked in the map's layer control, which untick the same faction or layer in the sidebar."""
+    """What the user did inside the map since the last run: the live bounds (for the URL), and overlays ticked
+    or unticked in the map's layer control, which tick or untick the same faction or layer in the sidebar."""
     returned = st.session_state.get(MAP_KEY) or {}
     bounds = returned.get("bounds")
     if bounds and bounds.get("_southWest", {}).get("lat") is not None:
@@ -107,12 +108,13 @@ def _apply_layer_control_changes(data) -> None:
     if not selected or selected == st.session_state.get("_last_selected_layers"):
         return
     st.session_state["_last_selected_layers"] = selected
-    shown = {layer["name"] for layer in selected if isinstance(layer, dict)}
+    # Every overlay the control lists, ticked or not (mapbuilder's reporter; an entry without "shown" is ticked).
+    listed = {layer["name"]: layer.get("shown", True) is not False for layer in selected if isinstance(layer, dict)}
     sidebar_keys = {faction.short_name: f"faction_{faction_id}" for faction_id, faction in data.factions.items()}
     sidebar_keys.update({name: f"layer_{layer}" for layer, name in GROUP_NAMES.items()})
     for name, key in sidebar_keys.items():
-        if st.session_state.get(key) and name not in shown:
-            st.session_state[key] = False
+        if name in listed and st.session_state.get(key) != listed[name]:
+            st.session_state[key] = listed[name]
 
 
 def _sidebar(data) -> ViewState:
@@ -145,7 +147,7 @@ def _sidebar(data) -> ViewState:
 def show_on_map(view: ViewState) -> None:
     """Open the Map page on `view` (for the other pages' "show on map" actions)."""
     st.session_state[VIEW_REQUEST_KEY] = view
-    st.switch_page("app_pages/map.py")
+    st.switch_page("pages/map.py")
 
 
 def _jump_to_key_date() -> None:
@@ -171,7 +173,14 @@ def _search_target():
 
 
 def _write_url(view: ViewState) -> None:
+    """Keep the address on the view. An address that already reads as this view (a shared link, on its first
+    run) is left as it is: Streamlit pushes a history entry for every write, and one made before the history
+    patch (streamlit_ui/history.py) has loaded would cost the reader an extra Back."""
     params = view.to_query_params()
-    if {key: st.query_params.get(key) for key in params} != params:
-        st.query_params.from_dict(params)
+    if {key: st.query_params.get(key) for key in params} == params:
+        return
+    current, warnings = ViewState.from_query_params(dict(st.query_params), known_factions=None)
+    if not warnings and current == view:
+        return
+    st.query_params.from_dict(params)
 

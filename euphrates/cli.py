@@ -181,7 +181,7 @@ def _check_writable_dir(directory: Path) -> str | None:
 
 def run_export(args: argparse.Namespace) -> int:
     from euphrates.browser import NoBrowser
-    from euphrates.export import ExportBusy, PngJob, export_pngs
+    from euphrates.export import ExportBusy, IncompleteCapture, PngJob, export_pngs, png_size_problem
 
     geodata = load_geodata(args.geodata)
     try:
@@ -192,6 +192,9 @@ def run_export(args: argparse.Namespace) -> int:
         return _usage_error(args, "several --date values need {date} in --out, e.g. out/euphrates_{date}.png")
     if not args.out.lower().endswith(".png"):
         return _usage_error(args, f"--out must name a .png file: {args.out}")
+    too_big = png_size_problem(args.width, args.height, args.scale)
+    if too_big:
+        return _usage_error(args, too_big)
     jobs = [PngJob(view, Path(args.out.replace("{date}", view.date.isoformat())), args.width, args.height,
                    args.scale) for view in views]
     for job in jobs:
@@ -203,7 +206,7 @@ def run_export(args: argparse.Namespace) -> int:
     _report_problems(geodata)
     try:
         export_pngs(jobs, geodata)
-    except (NoBrowser, ExportBusy) as error:
+    except (NoBrowser, ExportBusy, IncompleteCapture) as error:
         print(f"python -m euphrates export: {error}", file=sys.stderr)
         return 1
     return 0

@@ -31,6 +31,38 @@ _DRAWN = """() => {
     return [...document.querySelectorAll('img.leaflet-tile')].every(t => t.complete);
 }"""
 DRAW_TIMEOUT_MS = 30_000
+# What headless Chromium can capture: a side longer than its largest texture (16,384 px) or a picture over
+# about 100 million pixels fails or comes back partly blank.
+MAX_PNG_SIDE_PX = 16_384
+MAX_PNG_PIXELS = 100_000_000
+LEAFLET_BACKGROUND = (221, 221, 221)  # the map container's own grey, where nothing was drawn
+MAX_BLANK_SHARE = 0.5
+
+
+def png_size_problem(width: int, height: int, scale: int) -> str | None:
+    """Why a PNG of this size cannot be drawn, or None."""
+    out_w, out_h = width * scale, height * scale
+    if max(out_w, out_h) > MAX_PNG_SIDE_PX:
+        return (f"the PNG would be {out_w}×{out_h} px; the browser draws at most {MAX_PNG_SIDE_PX} px a side "
+                "(lower --width, --height or --scale)")
+    if out_w * out_h > MAX_PNG_PIXELS:
+        return (f"the PNG would be {out_w}×{out_h} px ({out_w * out_h / 1e6:.0f} million pixels); the browser "
+                f"draws at most {MAX_PNG_PIXELS / 1e6:.0f} million (lower --width, --height or --scale)")
+    return None
+
+
+def blank_share(png: Path) -> float:
+    """The share of a PNG's pixels in the map container's own grey: what the map did not draw."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(png) as image:
+        pixels = np.asarray(image.convert("RGB"))[::4, ::4]
+    return float((pixels == LEAFLET_BACKGROUND).all(axis=2).mean())
+
+
+class IncompleteCapture(Exception):
+    """The browser returned a picture with most of the map not drawn; the file is removed."""
 
 
 # --- how many exports run at once -------------------------------------------------------------------------
@@ -159,6 +191,11 @@ def render_png(page, page_file: Path, job: PngJob) -> None:
         "nodes => nodes.forEach(n => n.style.display = 'none')")
     page.locator(".leaflet-container details").evaluate_all("nodes => nodes.forEach(n => n.open = true)")
     page.screenshot(path=str(job.out), animations="disabled")
+    share = blank_share(job.out)
+    if share > MAX_BLANK_SHARE:
+        job.out.unlink(missing_ok=True)
+        raise IncompleteCapture(f"{job.out}: the browser drew only {100 * (1 - share):.0f}% of the map "
+                                f"({job.width * job.scale}×{job.height * job.scale} px); try a smaller size")
 
 
 # --- static site -------------------------------------------------------------------------------------------

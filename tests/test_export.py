@@ -51,6 +51,8 @@ def test_export_writes_pngs_of_the_asked_size_with_the_shown_factions_only(tmp_p
     (("--layers", "towns,unicorns"), "unknown layer(s) unicorns"),
     (("--scale", "9"), "must be between 1 and 4"),
     (("--width", "abc"), "not a whole number"),
+    (("--width", "6000", "--height", "6000", "--scale", "4"), "draws at most 16384 px a side"),
+    (("--width", "6000", "--height", "6000", "--scale", "2"), "draws at most 100 million"),
 ])
 def test_export_bad_arguments_exit_2(tmp_path, args, message):
     result = run_cli("export", "--out", str(tmp_path / "map.png"), *args)
@@ -125,3 +127,29 @@ def test_an_exported_view_is_fitted_at_once_so_its_scale_bar_is_true(tmp_path, b
         page.context.close()
     assert not animating
     assert shown_km == pytest.approx(measured_km, rel=0.05)
+
+
+def test_a_picture_the_map_did_not_draw_is_measured_as_blank(tmp_path):
+    """The check behind 'exit 1 on an incomplete capture': the share of the container's own grey."""
+    from euphrates.export import LEAFLET_BACKGROUND, MAX_BLANK_SHARE, blank_share
+
+    grey = tmp_path / "grey.png"
+    image = Image.new("RGB", (400, 300), LEAFLET_BACKGROUND)
+    image.paste((240, 228, 66), (0, 0, 100, 300))  # a quarter drawn
+    image.save(grey)
+    assert blank_share(grey) == pytest.approx(0.75, abs=0.02) and blank_share(grey) > MAX_BLANK_SHARE
+    drawn = tmp_path / "drawn.png"
+    Image.new("RGB", (400, 300), (244, 241, 234)).save(drawn)
+    assert blank_share(drawn) == 0
+
+
+@pytest.mark.browser
+def test_a_large_export_is_drawn_whole(tmp_path):
+    """4000×4000 used to come back mostly grey; now it is drawn (and a blank one would exit 1)."""
+    from euphrates.export import blank_share
+
+    out = tmp_path / "big.png"
+    result = run_cli("export", "--out", str(out), "--width", "4000", "--height", "4000")
+    assert result.returncode == 0, result.stderr
+    assert Image.open(out).size == (4000, 4000)
+    assert blank_share(out) < 0.05

@@ -247,3 +247,16 @@ def test_the_layer_control_switches_a_faction_off_and_back_on(page, app_url):
     wait_for_town_controller(frame, "raqqa", "sdf")
     expect(page.get_by_role("checkbox", name="Other places (control not tracked)")).not_to_be_checked()
     expect(_layer_entry(frame, "Other places")).not_to_be_checked()
+
+
+def test_a_quick_untick_and_retick_in_the_layer_control_leaves_the_faction_on(page, app_url):
+    frame = open_map(page, app_url)
+    page.wait_for_timeout(1000)
+    frame.hover(".leaflet-control-layers")
+    box = frame.locator(".leaflet-control-layers-overlays label", has_text="ISIS").locator("input")
+    box.uncheck()
+    box.check()
+    page.wait_for_timeout(3000)  # the debounced report and any rerun
+    expect(page.get_by_role("checkbox", name="ISIS")).to_be_checked()
+    expect(_layer_entry(frame, "ISIS")).to_be_checked()
+    assert frame.locator('.euphrates-town[data-controller="isis"]').count() > 0

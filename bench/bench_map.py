@@ -80,7 +80,7 @@ def payload_bytes() -> int:
     """Bytes of the arguments the Map page sends to st_folium on its first run (default view)."""
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(str(ROOT / "app_pages" / "map.py"), default_timeout=60)
+    app = AppTest.from_file(str(ROOT / "pages" / "map.py"), default_timeout=60)
     app.run()
     (component,) = app.get("component_instance")
     return len(component.proto.json_args.encode())

@@ -63,7 +63,11 @@ class LocalityDots(MacroElement):
             {{ this.records_json }}.forEach(function(r) {
                 L.circleMarker([r.lat, r.lon], {radius: 3, weight: r.weight, color: r.ring, fillColor: r.fill,
                                                 fillOpacity: 0.95, className: 'euphrates-locality', pane: PANE})
-                    .bindTooltip(function() { var s = document.createElement('span'); s.textContent = r.tooltip; return s; })
+                    .bindTooltip(function() {
+                        var text = document.createElement('span');
+                        text.textContent = r.tooltip;
+                        return text;
+                    })
                     .bindPopup(function() { return popup(r); }, {maxWidth: 320})
                     .addTo(group);
             });

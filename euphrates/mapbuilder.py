@@ -311,7 +311,8 @@ class _ExportControl(JSCSSMixin, MacroElement):
                 status.textContent = 'Rendering…';
                 var name = fileName();
                 // The PNG shows the legend whole, even if the reader collapsed it on screen.
-                var closed = [].filter.call(map.getContainer().querySelectorAll('details'), function(d) { return !d.open; });
+                var closed = [].filter.call(map.getContainer().querySelectorAll('details'),
+                                            function(d) { return !d.open; });
                 closed.forEach(function(d) { d.open = true; });
                 window.htmlToImage.toBlob(map.getContainer(), {
                     pixelRatio: scale, filter: keep, cacheBust: false,
@@ -374,9 +375,9 @@ class _ZoomClasses(MacroElement):
 
 class _LayerStateReporter(MacroElement):
     """Under st_folium, report the overlays the layer control lists and which are ticked, so the page can keep
-    its sidebar in step. streamlit-folium 0.27 tracks only WMS layers in `selected_layers`; this fills it for every overlay
-    just before its own handler sends the value. Outside st_folium there is no __GLOBAL_DATA__ and it does
-    nothing."""
+    its sidebar in step. streamlit-folium 0.27 tracks only WMS layers in `selected_layers`; this fills it for
+    every overlay just before its own handler sends the value. Outside st_folium there is no __GLOBAL_DATA__
+    and it does nothing."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -435,9 +436,10 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
         f'hinterland, tinted for the nearest holder; blank: sparsely populated, not assigned</div>'
     )
     # A <details> box: collapsed on a narrow map (see _GroupControl), opened for every PNG export.
-    content = (f'<div style="{_BOX_STYLE}max-width:300px"><details open data-collapse-below="{LEGEND_COLLAPSE_BELOW_PX}">'
-               f'<summary>Who held what</summary>{rows}{symbols}<div style="margin-top:4px;color:#555;'
-               f'font-size:10.5px">{esc(ATTRIBUTION)}</div></details></div>')
+    content = (f'<div style="{_BOX_STYLE}max-width:300px">'
+               f'<details open data-collapse-below="{LEGEND_COLLAPSE_BELOW_PX}"><summary>Who held what</summary>'
+               f'{rows}{symbols}<div style="margin-top:4px;color:#555;font-size:10.5px">{esc(ATTRIBUTION)}</div>'
+               f'</details></div>')
     _GroupControl(content, "bottomleft", "euphrates-legend").add_to(group)
 
 
@@ -489,9 +491,10 @@ def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> Non
 
 
 def _display_geometry(geometry, far: bool):
-    """The area as drawn, simplified to about 150 m (the pale hinterland to 500 m) and written to 3 decimals:
-    finer than the areas are known, and it keeps a day's map under 600 KB."""
-    geometry = geometry.simplify(0.005 if far else 0.0015, preserve_topology=True)
+    """The area as drawn, simplified to about 200 m (the pale hinterland to 800 m) and written to 3 decimals:
+    finer than the areas are known (a pixel is 600 m at the default zoom), and it keeps a day's map under
+    600 KB."""
+    geometry = geometry.simplify(0.008 if far else 0.002, preserve_topology=True)
     return shapely.set_precision(geometry, 1e-3, mode="pointwise")
 
 
@@ -616,15 +619,14 @@ def _history_row(entry: ControlEntry, factions: dict[str, Faction]) -> str:
             f"{approx}</td><td>{esc(_state_words(state, factions))}{note}</td></tr>")
 
 
-def _sources_html(sources: list[Source], short: bool = False) -> str:
-    """The sources as a list of links; `short` leaves out titles (for the many small popups of a dense layer)."""
+def _sources_html(sources: list[Source]) -> str:
     unique: dict[tuple, Source] = {}
     for source in sources:
         unique.setdefault((source.publication, source.title, source.url), source)
     items = []
     for source in unique.values():
-        label = f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}"
-        label = esc(label if short and source.url else f"{label}: {source.title or source.url}")
+        label = esc(f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}: "
+                    f"{source.title or source.url}")
         url = safe_url(source.url)
         items.append(f'<li><a href="{url}" target="_blank" rel="noopener noreferrer">{label}</a></li>' if url
                      else f"<li>{label}</li>")

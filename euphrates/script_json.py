@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import re
 
-# Never structural in JSON, so escaping them anywhere only touches strings: "<" (no text closes the script),
-# "$" and "`" (no template literal reads them), and a brace that opens a Jinja tag ("{{", "{%", "{#"), because
-# folium renders its output as a template again. "\u…" escapes read back as the same characters in JavaScript.
-_INERT = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "$": "\\u0024", "`": "\\u0060"}
+# Never structural in JSON, so escaping them anywhere only touches strings: "<" (no text closes the script or
+# opens a comment), "$" and "`" (no template literal reads them), and a brace that opens a Jinja tag ("{{",
+# "{%", "{#"), because folium renders its output as a template again. Quotes need nothing more: JSON's strings
+# are double-quoted and escape their own. "\u…" escapes read back as the same characters in JavaScript.
+_INERT = {"<": "\\u003c", "$": "\\u0024", "`": "\\u0060"}
 _JINJA_OPENER = re.compile(r"\{(?=[{%#])")
 
 

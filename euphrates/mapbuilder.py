@@ -19,6 +19,7 @@ from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from euphrates.fronts import contact_zones
 from euphrates.geodata import GeoData, Layer
 from euphrates.layer_control_entries import SwitchedOffEntries
 from euphrates.locality_layer import LocalityDots
@@ -47,8 +48,9 @@ MAX_ZOOM = 16
 MAJOR_TOWN_POPULATION = 40_000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
 # Names of the non-faction overlay groups in the layer control, by ViewState layer.
-GROUP_NAMES = {"rivers": "Rivers", "deconfliction": "Deconfliction line", "routes": "Routes and corridors",
-               "sites": "Oil, gas and dams", "events": "Events", "other_places": "Other places"}
+GROUP_NAMES = {"contact_zones": "Contact zones", "rivers": "Rivers", "deconfliction": "Deconfliction line",
+               "routes": "Routes and corridors", "sites": "Oil, gas and dams", "events": "Events",
+               "other_places": "Other places"}
 
 TILE_BASEMAPS = {
     "osm": dict(tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
@@ -56,10 +58,9 @@ TILE_BASEMAPS = {
     "satellite": dict(tiles="https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
                       name="Satellite (Esri World Imagery)", attr="Imagery &copy; Esri, Maxar, Earthstar Geographics"),
 }
-ATTRIBUTION = ("Control areas approximate: derived from sourced town and village control and OCHA's populated "
-               "places. Borders: Natural Earth. Rivers: CIA World Data Bank II. Places: GeoNames, OCHA and cited "
-               "pages. Story: The Washington Post, 20 Oct 2017, and "
-               "sources per feature.")
+ATTRIBUTION = ("Areas approximate, from sourced places and OCHA's settlements. Borders: Natural Earth. Rivers: "
+               "CIA World Data Bank II. Places: GeoNames, OCHA, cited pages. Story: The Washington Post, "
+               "20 Oct 2017; sources per feature.")
 
 
 _ESCAPES = str.maketrans({"$": "&#36;", "`": "&#96;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
@@ -123,9 +124,11 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
     overlays = [furniture]
     overlays += _faction_groups(view, geodata)
-    for name, builder in (("rivers", _rivers_group), ("deconfliction", _deconfliction_group),
+    for name, builder in (("contact_zones", _contact_zones_group), ("rivers", _rivers_group),
+                          ("deconfliction", _deconfliction_group),
                           ("routes", _routes_group), ("sites", _sites_group), ("events", _events_group)):
-        if name in view.layers and geodata.layer(name) is not None:
+        source = "control_areas" if name == "contact_zones" else name  # zones are drawn from the areas
+        if name in view.layers and geodata.layer(source) is not None:
             overlays.append(builder(view, geodata))
     if "other_places" in view.layers and geodata.layer("towns") is not None:
         others = _reference_towns_group(view, geodata)
@@ -431,9 +434,10 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
         f'<div style="margin-top:3px"><span style="display:inline-block;width:22px;border-top:3px dashed '
         f'{DECONFLICTION_COLOR};vertical-align:3px"></span> deconfliction line (tentative)</div>'
         f'<div class="euphrates-legend-ground" style="margin-top:3px;color:#333">'
-        f'<span style="{_SWATCH}background:rgba(90,90,90,{NEAR_FILL_OPACITY})"></span>near sourced places '
-        f'<span style="{_SWATCH}background:rgba(90,90,90,{FAR_FILL_OPACITY});border-style:dotted"></span>'
-        f'hinterland, tinted for the nearest holder; blank: sparsely populated, not assigned</div>'
+        f'<span style="{_SWATCH}background:rgba(90,90,90,{NEAR_FILL_OPACITY})"></span>near sourced places'
+        f'<span style="{_SWATCH}background:rgba(90,90,90,{FAR_FILL_OPACITY});border-style:dotted"></span>pale: '
+        f'hinterland<span style="{_SWATCH}background:rgba(51,51,51,.12);border-style:dashed"></span>contact '
+        f'zone; blank: desert, not assigned</div>'
     )
     # A <details> box: collapsed on a narrow map (see _GroupControl), opened for every PNG export.
     content = (f'<div style="{_BOX_STYLE}max-width:300px">'
@@ -634,6 +638,24 @@ def _sources_html(sources: list[Source]) -> str:
 
 
 # --- other layers ------------------------------------------------------------------------------------------
+
+def _contact_zones_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=GROUP_NAMES["contact_zones"], show=True)
+    names = {faction_id: faction.short_name for faction_id, faction in geodata.factions.items()}
+    for factions, km2, geometry in contact_zones(geodata, view.date).itertuples(index=False):
+        if not set(factions) <= set(view.factions):
+            continue
+        first, second = (names.get(f, f) for f in factions)
+        text = (f"<b>Contact zone: {esc(first)} and {esc(second)}</b><br>Their ground near sourced places meets "
+                f"here (within 1.5 km of both); where the line between them ran is not known. {km2:g} km².")
+        folium.GeoJson(
+            shapely.set_precision(geometry, 1e-3, mode="pointwise").__geo_interface__,
+            style_function=lambda _feature: {"color": "#333333", "weight": 1, "dashArray": "4 3", "fillColor":
+                                             "#333333", "fillOpacity": 0.12, "className": "euphrates-contact"},
+            tooltip=folium.Tooltip(text), popup=folium.Popup(text, max_width=300),
+        ).add_to(group)
+    return group
+
 
 def _rivers_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=GROUP_NAMES["rivers"], show=True)

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from euphrates.timeline import DATA_END, DATA_START, DEFAULT_DATE
 
 OVERLAY_LAYERS: tuple[str, ...] = (
-    "control_areas", "rivers", "deconfliction", "routes", "sites", "events", "towns", "localities", "other_places",
+    "control_areas", "contact_zones", "rivers", "deconfliction", "routes", "sites", "events", "towns", "localities",
+    "other_places",
 )
 BASEMAPS: tuple[str, ...] = ("vector", "osm", "satellite")
 Basemap = Literal["vector", "osm", "satellite"]

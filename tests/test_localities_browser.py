@@ -13,17 +13,19 @@ pytestmark = pytest.mark.browser
 SDF_EAST_OF_DEIR_EZ_ZOR = (35.351, 40.309)
 DEIR_EZ_ZOR = (35.3359, 40.1408)
 MARRAT = (35.31407, 40.23865)
-VIEW = "?date=2017-11-20&layers=control_areas,localities,towns&basemap=vector&bbox=39.9,35.1,40.6,35.6"
+VIEW = ("?date=2017-11-20&layers=control_areas,contact_zones,localities,towns&basemap=vector"
+        "&bbox=39.9,35.1,40.6,35.6")
 
 
 def fill_at(frame, lat: float, lon: float) -> str | None:
-    """The fill colour of the topmost filled area drawn at a place (markers set aside)."""
+    """The fill colour of the topmost faction area drawn at a place (markers and contact zones set aside)."""
     return frame.evaluate("""([lat, lon]) => {
         const point = window.map.latLngToContainerPoint([lat, lon]);
         const box = window.map.getContainer().getBoundingClientRect();
         for (const element of document.elementsFromPoint(box.left + point.x, box.top + point.y)) {
             if (element.tagName === 'path' && element.getAttribute('fill') &&
-                    !element.classList.contains('euphrates-locality')) {
+                    !element.classList.contains('euphrates-locality') &&
+                    !element.classList.contains('euphrates-contact')) {
                 return element.getAttribute('fill');
             }
         }
@@ -34,8 +36,9 @@ def fill_at(frame, lat: float, lon: float) -> str | None:
 def test_the_map_draws_sdf_ground_east_of_deir_ez_zor_on_20_november_2017(page, app_url):
     frame = open_map(page, app_url, VIEW)
     assert (fill_at(frame, *SDF_EAST_OF_DEIR_EZ_ZOR) or "").lower() == SDF_YELLOW.lower()
-    # ... across the river from the city, which the government held.
+    # ... across the river from the city, which the government held; where the two met, a contact zone.
     assert (fill_at(frame, *DEIR_EZ_ZOR) or "").lower() != SDF_YELLOW.lower()
+    assert frame.locator("path.euphrates-contact").count() >= 1
 
 
 def test_the_same_place_was_not_sdf_before_the_offensive(page, app_url):

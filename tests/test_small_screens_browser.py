@@ -97,7 +97,8 @@ def test_an_export_of_a_narrow_map_keeps_the_legend_open(browser, tmp_path):
         assert page.locator(".euphrates-legend details").evaluate("d => d.open") is False
         on_screen = page.screenshot()
         render_png(page, page_file, job)
+        assert page.locator(".euphrates-legend details").evaluate("d => d.open") is True
     finally:
         page.context.close()
     # The legend's SDF swatch (SDF yellow at 80% over the legend's white; about 100 pixels) is only in the PNG.
-    assert count_colour(job.out, "#F3E968", tolerance=6) - count_colour(on_screen, "#F3E968", tolerance=6) > 60
+    assert count_colour(job.out, "#F3E968", tolerance=6) - count_colour(on_screen, "#F3E968", tolerance=6) > 30

@@ -25,6 +25,7 @@ LAST_VIEW_KEY = "last_view"
 MAP_HEIGHT = 720
 LAYER_LABELS = {
     "control_areas": "Control areas (approximate)",
+    "contact_zones": "Contact zones (where two sides' ground meets)",
     "towns": "Towns",
     "localities": "Villages and districts",
     "other_places": "Other places (control not tracked)",

@@ -32,7 +32,7 @@ def contact_zones(geodata: GeoData, day: date) -> gpd.GeoDataFrame:
         for first, second in itertools.combinations(sorted(ground), 2):
             if ground[first].distance(ground[second]) > TOUCH_METRES:
                 continue
-            band = reach[first].intersection(reach[second])
+            band = reach[first].intersection(reach[second]).simplify(SIMPLIFY_METRES)
             if band.area / 1e6 >= MIN_BAND_KM2:
                 rows.append({"factions": (first, second), "km2": round(band.area / 1e6, 1), "geometry": band})
     frame = gpd.GeoDataFrame(rows, columns=["factions", "km2", "geometry"], geometry="geometry", crs=METRIC_CRS)

@@ -495,10 +495,10 @@ def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> Non
 
 
 def _display_geometry(geometry, far: bool):
-    """The area as drawn, simplified to about 200 m (the pale hinterland to 800 m) and written to 3 decimals:
+    """The area as drawn, simplified to about 200 m (the pale hinterland to 1.2 km) and written to 3 decimals:
     finer than the areas are known (a pixel is 600 m at the default zoom), and it keeps a day's map under
     600 KB."""
-    geometry = geometry.simplify(0.008 if far else 0.002, preserve_topology=True)
+    geometry = geometry.simplify(0.012 if far else 0.002, preserve_topology=True)
     return shapely.set_precision(geometry, 1e-3, mode="pointwise")
 
 
@@ -646,13 +646,14 @@ def _contact_zones_group(view: ViewState, geodata: GeoData) -> folium.FeatureGro
         if not set(factions) <= set(view.factions):
             continue
         first, second = (names.get(f, f) for f in factions)
-        text = (f"<b>Contact zone: {esc(first)} and {esc(second)}</b><br>Their ground near sourced places meets "
-                f"here (within 1.5 km of both); where the line between them ran is not known. {km2:g} km².")
+        title = f"Contact zone: {esc(first)} and {esc(second)}"
+        text = (f"<b>{title}</b><br>Their ground near sourced places meets here (within 1.5 km of both); where "
+                f"the line between them ran is not known. {km2:g} km².")
         folium.GeoJson(
             shapely.set_precision(geometry, 1e-3, mode="pointwise").__geo_interface__,
             style_function=lambda _feature: {"color": "#333333", "weight": 1, "dashArray": "4 3", "fillColor":
                                              "#333333", "fillOpacity": 0.12, "className": "euphrates-contact"},
-            tooltip=folium.Tooltip(text), popup=folium.Popup(text, max_width=300),
+            tooltip=folium.Tooltip(title), popup=folium.Popup(text, max_width=300),
         ).add_to(group)
     return group
 

@@ -303,7 +303,7 @@ def country_polygon(iso_code: str):
 def control_anchors(towns: list[dict], sites: list[dict], localities: list[dict]) -> list[dict]:
     """Places whose holder is sourced day by day: the seeds of the control areas. `reach` is how far a place's
     own ground extends; `overlay` places (city districts, bases, fields, dams, crossings) are small and are
-    painted over the ground of the villages and towns around them."""
+    cut out of the ground of the villages and towns around them."""
     anchors = []
     for item in towns + sites + localities:
         properties = item["properties"]

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from euphrates.timeline import DATA_END, DATA_START, entry_on  # noqa: E402
 from euphrates.schema import LocalityProps, TownProps, SiteProps  # noqa: E402
-from scripts.localities import ocha_points, read_all  # noqa: E402
+from scripts.localities import normalise, ocha_points, read_all  # noqa: E402
 
 GEODATA = ROOT / "geodata"
 SRC = GEODATA / "src"
@@ -77,17 +77,6 @@ FAR_METHOD = (
 )
 # The river course treated as the deconfliction line: from Tabqa's longitude to the Iraqi border.
 DECONFLICTION_WEST_LON = 38.55
-
-
-def normalise(value):
-    """YAML gives dates as date objects; GeoJSON wants ISO strings."""
-    if isinstance(value, dict):
-        return {key: normalise(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [normalise(item) for item in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def read_yaml(path: Path) -> list[dict]:
@@ -450,8 +439,9 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
             before, after = held.get(key, frozenset()), frozenset(new_held.get(key, ()))
             if before == after:
                 continue
-            area_of[key] = _updated_union(area_of.get(key), [grounds[g] for g in after - before],
-                                          [grounds[g] for g in before - after])
+            # Sorted: set order follows string hashing, which changes per process; the output must not.
+            area_of[key] = _updated_union(area_of.get(key), [grounds[g] for g in sorted(after - before)],
+                                          [grounds[g] for g in sorted(before - after)])
             held[key] = after
             version = open_versions.pop(key, None)
             if version is not None:
@@ -480,7 +470,7 @@ def _area_feature(version: dict, until: date | None) -> dict | None:
     if area.is_empty:
         return None
     # The changes that made this version first, then the most recent others.
-    places = sorted(version["places"], key=lambda i: (i not in version["changed"], -entries[i].from_.toordinal()))
+    places = sorted(version["places"], key=lambda i: (i not in version["changed"], -entries[i].from_.toordinal(), i))
     return feature(area, {
         "id": f"{faction}-{day.isoformat()}" if ground == "near" else f"{faction}-far-{day.isoformat()}",
         "faction": faction,

@@ -111,7 +111,7 @@ class LocalityFile:
                 self._problem(f"source {key!r}", "key must be kebab-case (a-z, 0-9, -)")
                 continue
             try:
-                sources[key] = Source.model_validate(_isoformat(value))
+                sources[key] = Source.model_validate(normalise(value))
             except ValidationError as error:
                 self._problem(f"source {key!r}", _first_error(error))
         return sources
@@ -185,7 +185,7 @@ class LocalityFile:
                                      "swapped lon and lat?")
                 return None
             try:
-                coord_source = source_text(Source.model_validate(_isoformat(item.get("coord_source"))))
+                coord_source = source_text(Source.model_validate(normalise(item.get("coord_source"))))
             except ValidationError as error:
                 self._problem(where, f"`coord_source`: {_first_error(error)}")
                 return None
@@ -227,7 +227,7 @@ class LocalityFile:
             if value.get("one_sided"):
                 note = f"{note} (one side's claim)" if note else "One side's claim."
             raw_entry = {
-                "from": _isoformat(value.get("from")),
+                "from": normalise(value.get("from")),
                 "date_approximate": bool(value.get("approximate", False)),
                 "state": value.get("state", "held"),
                 "controller": value.get("controller"),
@@ -274,9 +274,12 @@ def _cities() -> dict:
     return _CITIES
 
 
-def _isoformat(value):
+def normalise(value):
+    """YAML gives dates as date objects; GeoJSON and the schema want ISO strings."""
     if isinstance(value, dict):
-        return {key: _isoformat(item) for key, item in value.items()}
+        return {key: normalise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalise(item) for item in value]
     if isinstance(value, date):
         return value.isoformat()
     return value

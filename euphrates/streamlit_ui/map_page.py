@@ -66,8 +66,9 @@ def render() -> None:
         center=center,
         zoom=zoom,
     )
-    st.caption("Control areas are approximate: derived from the sourced control of towns and fields, not front "
-               "lines. Click a town, event or area for its story and sources.")
+    st.caption("Control areas are approximate: ground near the towns, villages and fields whose holder that day is "
+               "sourced, not front lines; pale is hinterland, blank is desert not assigned. Click a town, village, "
+               "event or area for its story and sources.")
 
 
 def _restore_view(data) -> None:

@@ -97,6 +97,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_geodata_option(export)
     export.set_defaults(run=run_export)
 
+    animate = commands.add_parser("animate", help="render the map over a range of days to GIF, MP4 or WebM",
+                                  description="Render one frame per step from --from to --to (the map `export` "
+                                              "draws for each day) and encode them to --out: .gif, .mp4 or .webm. "
+                                              "The last frame holds for 2 s. Progress goes to stderr.")
+    animate.add_argument("--from", dest="start", type=_data_date, required=True, metavar="YYYY-MM-DD")
+    animate.add_argument("--to", dest="end", type=_data_date, required=True, metavar="YYYY-MM-DD")
+    animate.add_argument("--step", default="1w", metavar="STEP",
+                         help="1d, Nd, 1w, Nw, 1m, Nm, or 'changes' (a frame per day control changed); default 1w")
+    animate.add_argument("--out", required=True, type=Path, metavar="FILE", help="race.gif, race.mp4 or race.webm")
+    animate.add_argument("--fps", type=_fps, default=2.0, metavar="N", help="frames per second (default 2)")
+    _add_view_options(animate, several_dates=False)
+    animate.add_argument("--width", type=_int_between(200, 6000), default=1200, metavar="PX")
+    animate.add_argument("--height", type=_int_between(200, 6000), default=800, metavar="PX")
+    animate.add_argument("--scale", type=_int_between(1, 4), default=1, metavar="N")
+    _add_geodata_option(animate)
+    animate.set_defaults(run=run_animate)
+
+    diff = commands.add_parser("diff", help="what changed hands between two days (JSON)",
+                               description="Print a JSON object: every town, locality and site whose controller "
+                                           "or state changed after --from up to and including --to, with the date "
+                                           "and sources of each change, and the km² of near ground each faction "
+                                           "gained and lost.")
+    diff.add_argument("--from", dest="start", type=_data_date, required=True, metavar="YYYY-MM-DD")
+    diff.add_argument("--to", dest="end", type=_data_date, required=True, metavar="YYYY-MM-DD")
+    _add_geodata_option(diff)
+    diff.set_defaults(run=run_diff)
+
     site = commands.add_parser("site", help="write a self-contained static map",
                                description="Write a static map (HTML, vendored assets, data) to OUTDIR that "
                                            "opens from file:// or any static web host with no network. One page "
@@ -119,6 +146,16 @@ def _int_between(low: int, high: int):
             raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
         return value
     return parse
+
+
+def _fps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.1 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"must be between 0.1 and 60 frames per second, got {text}")
+    return value
 
 
 def _id_list(text: str) -> tuple[str, ...]:
@@ -212,6 +249,41 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_animate(args: argparse.Namespace) -> int:
+    from euphrates.animate import AnimationError, Step, animate, frame_dates, output_format
+    from euphrates.browser import NoBrowser
+    from euphrates.export import ExportBusy, IncompleteCapture, png_size_problem
+
+    if args.date is not None:
+        return _usage_error(args, "animate takes --from and --to, not --date")
+    geodata = load_geodata(args.geodata)
+    try:
+        output_format(args.out)
+        days = frame_dates(args.start, args.end, Step.parse(args.step), geodata)
+        args.date = days
+        views = _views(args, geodata, days)
+    except ValueError as error:
+        return _usage_error(args, str(error))
+    too_big = png_size_problem(args.width, args.height, args.scale)
+    if too_big:
+        return _usage_error(args, too_big)
+    problem = _check_writable_dir(args.out.resolve().parent)
+    if problem or args.out.is_dir():
+        return _usage_error(args, f"cannot write {args.out}: {problem or 'it is a folder'}")
+    _report_problems(geodata)
+
+    def progress(done: int, total: int) -> None:
+        print(f"frame {done}/{total} ({views[done - 1].date})", file=sys.stderr, flush=True)
+
+    try:
+        animate(views, geodata, args.out, args.width, args.height, args.scale, args.fps, progress)
+    except (NoBrowser, ExportBusy, IncompleteCapture) as error:
+        print(f"python -m euphrates animate: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}: {len(views)} frames, {args.start} to {args.end}, {args.fps:g} fps")
+    return 0
+
+
 def run_site(args: argparse.Namespace) -> int:
     from euphrates.export import SiteError, write_site
 
@@ -293,6 +365,18 @@ def run_stats(args: argparse.Namespace) -> int:
         return 1
     areas = {faction: round(km2, 1) for faction, km2 in area_km2_by_faction(geodata, args.date).items()}
     print(json.dumps(areas, indent=2))
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from euphrates.compare import diff_report
+
+    if args.end < args.start:
+        return _usage_error(args, f"--to {args.end} is before --from {args.start}")
+    geodata = load_geodata(args.geodata)
+    if _missing_layers(geodata, ("control_areas", "towns")):
+        return 1
+    print(json.dumps(diff_report(geodata, args.start, args.end), indent=2, ensure_ascii=False))
     return 0
 
 

@@ -24,6 +24,7 @@ from euphrates.geodata import GeoData, Layer
 from euphrates.layer_control_entries import SwitchedOffEntries
 from euphrates.locality_layer import LocalityDots
 from euphrates.offline import DEFAULT_BASE_URL, LeafletIconPathFix, vendored_links
+from euphrates.playback_control import DayBound, PlaybackControl, PlaybackView
 from euphrates.popup_fit import PopupFit
 from euphrates.schema import ControlEntry, Faction, Source
 from euphrates.script_json import script_json
@@ -45,6 +46,9 @@ RECENT_EVENT_DAYS = 31
 MINOR_LABEL_MIN_ZOOM = 8
 # Past this a town fills the screen and the data (town points, schematic areas) says nothing more.
 MAX_ZOOM = 16
+DEFAULT_TITLE_PREFIX = "Eastern Syria, "
+# Overlays besides the factions' that show the page's day; the playback hides them while it plays.
+DAY_BOUND_LAYERS = ("contact_zones", "sites", "events")
 MAJOR_TOWN_POPULATION = 40_000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
 # Names of the non-faction overlay groups in the layer control, by ViewState layer.
@@ -101,9 +105,10 @@ class MapParts:
 
 
 def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
-              asset_base: str = DEFAULT_BASE_URL) -> MapParts:
+              asset_base: str = DEFAULT_BASE_URL, playback_url: str | None = None) -> MapParts:
     """The map of `view`. `asset_base` is where the vendored web assets are, relative to the page that shows
-    the map: the default suits st_folium's component iframe; the static site and the PNG export pass their own."""
+    the map: the default suits st_folium's component iframe; the static site and the PNG export pass their own.
+    `playback_url` (the playback data script, relative to the page) adds the play control."""
     factions = geodata.factions
     base = _base_map(view, geodata)
     # Leaflet and jQuery (st_folium's frontend calls $); the map uses no Bootstrap or icon fonts, which cost
@@ -119,8 +124,11 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     export = _ExportControl()
     export.default_js = vendored_links(_ExportControl.default_js, asset_base)
     export.add_to(base)
+    if playback_url:
+        PlaybackControl(playback_url).add_to(base)
     furniture = folium.FeatureGroup(name="Title and legend", control=False, show=True)
-    _add_title(furniture, title or f"Eastern Syria, {_long_date(view.date)}", view.date)
+    _add_title(furniture, title or f"{DEFAULT_TITLE_PREFIX}{_long_date(view.date)}", view.date)
+    PlaybackView(view.date, view.factions, view.layers, None if title else DEFAULT_TITLE_PREFIX).add_to(furniture)
     _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
     overlays = [furniture]
     overlays += _faction_groups(view, geodata)
@@ -130,6 +138,8 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
         source = "control_areas" if name == "contact_zones" else name  # zones are drawn from the areas
         if name in view.layers and geodata.layer(source) is not None:
             overlays.append(builder(view, geodata))
+            if name in DAY_BOUND_LAYERS:
+                DayBound().add_to(overlays[-1])
     if "other_places" in view.layers and geodata.layer("towns") is not None:
         others = _reference_towns_group(view, geodata)
         if others is not None:
@@ -461,6 +471,7 @@ def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGro
         # Leaflet's layer control shows the name as HTML; _LayerStateReporter reports it back unescaped.
         group = folium.FeatureGroup(name=esc(faction.short_name), show=True)
         group.faction_id = faction_id  # lets the page map layer-control names back to ids
+        DayBound().add_to(group)
         if areas is not None and not areas.empty:
             _add_control_area(group, areas[areas["faction"] == faction_id], faction)
         if localities is not None:

@@ -541,6 +541,12 @@ def main(argv: list[str]) -> None:
     localities = build_localities(allow_problems="--allow-problems" in argv)
     write_layer("localities", localities)
     write_layer("control_areas", build_control_areas(towns, sites, localities), precision=4, pointwise=True)
+    # The playback's cells are cut from the areas as written, so the app can tell a stale file by its hash.
+    from euphrates.geodata import load_geodata
+    from euphrates.playback import write_control_cells
+
+    cells = write_control_cells(load_geodata(GEODATA))
+    print(f"{cells.name}: {cells.stat().st_size / 1024:.0f} KB")
 
 
 if __name__ == "__main__":

@@ -261,7 +261,31 @@ def read_all(paths: list[Path] | None = None) -> tuple[list[dict], list[str]]:
         checked = LocalityFile(path, taken_ids=taken, factions=factions, ocha=ocha, cities=cities)
         localities += checked.localities
         problems += checked.problems
-    return localities, problems
+    return localities, problems + duplicate_problems(localities)
+
+
+# Two villages or towns closer than this are one place entered twice (neighbouring villages lie 2 km or more
+# apart; districts and bases may be closer and are not compared).
+SAME_PLACE_KM = 1.0
+
+
+def duplicate_problems(localities: list[dict]) -> list[str]:
+    """Villages and towns entered twice: two localities, or a locality and one of the towns, closer than
+    SAME_PLACE_KM."""
+    towns_file = ROOT / "geodata" / "towns.geojson"
+    towns = [{"id": feature["properties"]["id"], "lon": feature["geometry"]["coordinates"][0],
+              "lat": feature["geometry"]["coordinates"][1], "source_file": "towns_*.yaml"}
+             for feature in json.loads(towns_file.read_text(encoding="utf-8"))["features"]] if towns_file.exists() else []
+    settlements = [item for item in localities if item["kind"] in ("village", "town")]
+    problems = []
+    for number, second in enumerate(settlements):
+        for first in [*towns, *settlements[:number]]:
+            distance = nearest_km(np.array([[first["lon"], first["lat"]]]), second["lon"], second["lat"])
+            if distance < SAME_PLACE_KM:
+                problems.append(f"geodata/src/{second['source_file']}: locality {second['id']!r}: lies "
+                                f"{distance:.2f} km from {first['id']!r} ({first['source_file']}): the same place "
+                                "under two ids? Keep one.")
+    return problems
 
 
 _CITIES: dict | None = None

@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 from euphrates.geodata import load_geodata  # noqa: E402
 from euphrates.timeline import DATA_END, DATA_START, control_areas_on, place_state_on  # noqa: E402
-from scripts.localities import LocalityFile, faction_ids, nearest_km, ocha_points  # noqa: E402
+from scripts.localities import (LocalityFile, duplicate_problems, faction_ids, nearest_km,  # noqa: E402
+                                ocha_points)
 
 # Floors, not targets: they fail when researched places are lost. Raise them as the data grows.
 MIN_LOCALITIES_IN_THEATRE = 100
@@ -227,3 +228,16 @@ def test_checker_reports_broken_yaml_without_raising(tmp_path):
     path.write_text("localities: [\n", encoding="utf-8")
     checked = LocalityFile(path, taken_ids=set(), factions=faction_ids(), ocha=ocha_points())
     assert checked.problems and checked.problems[0].startswith("localities_broken.yaml: YAML")
+
+
+def test_checker_finds_one_village_entered_twice(tmp_path):
+    """Two ids 300 m apart in two files are one place entered twice; a district that close is not."""
+    # An OCHA settlement in the Jazira, 8 km and more from every town and locality on the map.
+    first = _check(tmp_path, _locality(coordinates="[40.4421, 36.2993]"))
+    other = tmp_path / "other"
+    other.mkdir()
+    second = _check(other, _locality(id="al-test-2", coordinates="[40.4450, 36.3010]"))
+    district = _check(other, _locality(id="al-test-3", kind="district", coordinates="[40.4430, 36.2998]"))
+    problems = duplicate_problems(first.localities + second.localities + district.localities)
+    assert problems == [problems[0]] and "'al-test-2'" in problems[0] and "'al-test'" in problems[0]
+    assert "same place under two ids" in problems[0]

@@ -38,7 +38,7 @@ def test_default_view_is_the_article_day_with_local_assets_only():
     app = run_map()
     args = map_args(app)
     assert "Eastern Syria, 19 October 2017" in args["feature_group"]
-    assert args["returned_objects"] == ["bounds", "selected_layers"]
+    assert args["returned_objects"] == ["bounds", "selected_layers", "selected_tags"]
     assert all(not link.startswith(("http:", "https:", "//")) for link in args["js_links"] + args["css_links"])
     assert "tile.openstreetmap.org" not in args["script"]
     # The bare address already reads as this view, so it is left alone (no history entry for nothing) ...
@@ -90,6 +90,24 @@ def test_layer_control_tick_and_untick_reach_the_sidebar():
     assert checkbox(app, "ISIS").value is False and checkbox(app, "SDF").value is True
     assert checkbox(app, "Events").value is False and checkbox(app, "Rivers").value is True
     assert app.query_params["bbox"] == "39.0000,34.0000,41.0000,36.0000"
+
+
+def test_a_paused_playback_sets_the_date_once_and_the_address_follows():
+    app = run_map()
+    assert "euphrates-playback" in map_args(app)["script"]  # the play control is in the base map
+    app.session_state["map"] = {"selected_tags": ["euphrates-day:2017-08-01"]}
+    app.run()
+    assert app.slider(key="date").value.isoformat() == "2017-08-01"
+    assert app.query_params["date"] in (["2017-08-01"], "2017-08-01")
+    assert "1 August 2017" in map_args(app)["feature_group"]
+    # The reader then moves the slider: the old pause, still in the component's value, does not pull it back.
+    app.slider(key="date").set_value(date(2017, 9, 1)).run()
+    app.run()
+    assert app.slider(key="date").value.isoformat() == "2017-09-01"
+    # A tag that is no day of the data changes nothing.
+    app.session_state["map"] = {"selected_tags": ["euphrates-day:2031-01-01"]}
+    app.run()
+    assert app.slider(key="date").value.isoformat() == "2017-09-01"
 
 
 def test_key_date_jumps_the_slider():

@@ -1,11 +1,14 @@
 """Data shared by every session of the process: loaded once, never per session."""
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
 
 from euphrates.geodata import DEFAULT_GEODATA_DIR, GeoData, load_geodata
+from euphrates.offline import VENDOR_DIR
+from euphrates.playback import write_playback_script
 from euphrates.streamlit_ui.text import plain
 
 GEODATA_ENV = "EUPHRATES_GEODATA"
@@ -24,3 +27,23 @@ def show_problems(data: GeoData) -> None:
     lines = "\n".join(f"- {plain(str(problem))}" for problem in data.problems[:20])
     more = f"\n- … and {len(data.problems) - 20} more" if len(data.problems) > 20 else ""
     st.warning(f"Some geodata could not be loaded and is not shown:\n{lines}{more}")
+
+
+# Streamlit serves static/ at /app/static; seen from st_folium's component iframe that is ../../app/static.
+PLAYBACK_DIR = VENDOR_DIR.parent / "generated"
+PLAYBACK_URL_BASE = "../../app/static/generated/"
+
+
+def playback_url(data: GeoData) -> str | None:
+    """Where the map's play control loads its data from: a script written once per geodata version under
+    static/generated/. None (no play control) if it cannot be written there."""
+    return _published_playback(str(data.directory), id(data), data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _published_playback(directory: str, version: int, _data: GeoData) -> str | None:
+    try:
+        return PLAYBACK_URL_BASE + write_playback_script(_data, PLAYBACK_DIR)
+    except OSError as error:
+        logging.getLogger(__name__).warning("no playback: cannot write %s: %s", PLAYBACK_DIR, error)
+        return None

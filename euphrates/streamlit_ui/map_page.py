@@ -6,7 +6,7 @@ through `feature_group_to_add`, so the zoom and pan stay.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -14,7 +14,8 @@ from streamlit_folium import st_folium
 from euphrates.mapbuilder import GROUP_NAMES, build_map
 from euphrates.offline import missing_vendored_files
 from euphrates.search import find_towns
-from euphrates.streamlit_ui.data import geodata, show_problems
+from euphrates.playback_control import DAY_TAG_PREFIX
+from euphrates.streamlit_ui.data import geodata, playback_url, show_problems
 from euphrates.streamlit_ui.text import plain
 from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
 from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState
@@ -53,7 +54,7 @@ def render() -> None:
     st.session_state[LAST_VIEW_KEY] = view
     _write_url(view)
 
-    parts = build_map(view.model_copy(update={"bounds": _framing(view)}), data)
+    parts = build_map(view.model_copy(update={"bounds": _framing(view)}), data, playback_url=playback_url(data))
     center, zoom = _search_target()
     st_folium(
         parts.base,
@@ -62,7 +63,7 @@ def render() -> None:
         use_container_width=True,
         feature_group_to_add=parts.overlays,
         layer_control=parts.layer_control,
-        returned_objects=["bounds", "selected_layers"],
+        returned_objects=["bounds", "selected_layers", "selected_tags"],
         center=center,
         zoom=zoom,
     )
@@ -106,6 +107,7 @@ def _apply_layer_control_changes(data) -> None:
     if bounds and bounds.get("_southWest", {}).get("lat") is not None:
         south_west, north_east = bounds["_southWest"], bounds["_northEast"]
         st.session_state["live_bounds"] = (south_west["lng"], south_west["lat"], north_east["lng"], north_east["lat"])
+    _apply_paused_day(returned.get("selected_tags"))
     selected = returned.get("selected_layers")
     if not selected or selected == st.session_state.get("_last_selected_layers"):
         return
@@ -117,6 +119,21 @@ def _apply_layer_control_changes(data) -> None:
     for name, key in sidebar_keys.items():
         if name in listed and st.session_state.get(key) != listed[name]:
             st.session_state[key] = listed[name]
+
+
+def _apply_paused_day(tags) -> None:
+    """The day the map's playback was paused on (its control reports it as a tag): the sidebar's date follows,
+    once per pause."""
+    tag = next((item for item in tags or [] if isinstance(item, str) and item.startswith(DAY_TAG_PREFIX)), None)
+    if tag is None or tag == st.session_state.get("_last_paused_day"):
+        return
+    st.session_state["_last_paused_day"] = tag
+    try:
+        day = date.fromisoformat(tag.removeprefix(DAY_TAG_PREFIX))
+    except ValueError:
+        return
+    if DATA_START <= day <= DATA_END:
+        st.session_state["date"] = day
 
 
 def _sidebar(data) -> ViewState:

@@ -177,6 +177,8 @@ def _add_view_options(parser: argparse.ArgumentParser, several_dates: bool) -> N
                         help=f"layers to show (default: all): {', '.join(OVERLAY_LAYERS)}")
     parser.add_argument("--basemap", choices=BASEMAPS, default="vector")
     parser.add_argument("--bbox", type=_bbox, metavar="MINLON,MINLAT,MAXLON,MAXLAT", help="the area to frame")
+    parser.add_argument("--compare", type=_data_date, metavar="YYYY-MM-DD",
+                        help="also draw what changed hands between this day and the day shown")
 
 
 def _views(args: argparse.Namespace, geodata, default_dates) -> list[ViewState]:
@@ -190,6 +192,8 @@ def _views(args: argparse.Namespace, geodata, default_dates) -> list[ViewState]:
         values["layers"] = args.layers
     if args.bbox is not None:
         values["bounds"] = args.bbox
+    if args.compare is not None:
+        values["compare"] = args.compare
     views = []
     for day in args.date or default_dates:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -15,8 +16,11 @@ from euphrates.timeline import control_areas_on, entry_on
 
 # Place layers whose features carry a dated control history, in the order the table lists them.
 PLACE_LAYERS = ("towns", "localities", "sites")
+LAYER_WORDS = {"towns": "town", "localities": "village or district", "sites": "field, dam or base"}
 # Ground gained or lost below this is the rounding between two versions of an area, not a change.
 MIN_CHANGE_KM2 = 0.5
+# Hatch lines of ground gained: about 2.5 km apart, so a village's worth of ground still shows a line or two.
+HATCH_SPACING_DEGREES = 0.025
 
 
 @dataclass(frozen=True)
@@ -140,3 +144,47 @@ def diff_report(geodata: GeoData, start: date, end: date) -> dict:
         "ground_km2": {change.faction: {"gained": round(change.gained_km2, 1), "lost": round(change.lost_km2, 1)}
                        for change in ground_changes(geodata, start, end)},
     }
+
+
+def hatch_lines(area: BaseGeometry, spacing: float = HATCH_SPACING_DEGREES) -> BaseGeometry:
+    """Diagonal lines `spacing` degrees apart across `area`, clipped to it: a hatch drawn as plain lines, which
+    Leaflet, the PNG export and the static site all draw without a pattern plugin."""
+    if area.is_empty:
+        return shapely.MultiLineString()
+    west, south, east, north = area.bounds
+    height = north - south
+    # Lines of slope 1 (south-west to north-east), one every `spacing` along the x axis, wide enough to cross
+    # the whole box.
+    starts = np.arange(west - height, east + spacing, spacing)
+    lines = shapely.linestrings(np.stack([np.stack([starts, np.full_like(starts, south)], axis=1),
+                                          np.stack([starts + height, np.full_like(starts, north)], axis=1)],
+                                         axis=1))
+    return shapely.intersection(shapely.MultiLineString(list(lines)), area)
+
+
+def change_rows(geodata: GeoData, start: date, end: date, factions: tuple[str, ...] | None = None) -> list[dict]:
+    """One row per change of hands in the span, for a table: place, layer, date, before, after (faction names),
+    whether the date is approximate, the sources as text and the first source's link. With `factions`, only the
+    changes that involve one of them."""
+    names = {faction_id: faction.short_name for faction_id, faction in geodata.factions.items()}
+
+    def holder(holding: Holding) -> str:
+        name = names.get(holding.controller or "", holding.controller or "no one")
+        return name if holding.state == "held" else f"{name} ({holding.state})"
+
+    rows = []
+    for place in place_changes(geodata, start, end):
+        for change in place.changes:
+            involved = {change.before.controller, change.after.controller}
+            if factions is not None and not involved & set(factions):
+                continue
+            rows.append({
+                "place": place.name, "layer": LAYER_WORDS[place.layer], "date": change.date,
+                "before": holder(change.before), "after": holder(change.after),
+                "approximate": change.approximate,
+                "sources": "; ".join(", ".join(str(source[key]) for key in ("publication", "date", "title")
+                                               if source.get(key)) for source in change.sources),
+                "link": next((source["url"] for source in change.sources
+                              if str(source.get("url", "")).startswith(("https://", "http://"))), None),
+            })
+    return sorted(rows, key=lambda row: (row["date"], row["place"]))

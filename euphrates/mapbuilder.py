@@ -19,6 +19,8 @@ from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from euphrates.compare import ground_changes, hatch_lines, place_changes
+from euphrates.compare_layer import ChangedPlaces
 from euphrates.fronts import contact_zones
 from euphrates.geodata import GeoData, Layer
 from euphrates.layer_control_entries import SwitchedOffEntries
@@ -127,11 +129,15 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     if playback_url:
         PlaybackControl(playback_url).add_to(base)
     furniture = folium.FeatureGroup(name="Title and legend", control=False, show=True)
-    _add_title(furniture, title or f"{DEFAULT_TITLE_PREFIX}{_long_date(view.date)}", view.date)
+    span = view.compared_span
+    compared = f" · compared with {_long_date(view.compare)}" if span else ""
+    _add_title(furniture, title or f"{DEFAULT_TITLE_PREFIX}{_long_date(view.date)}{compared}", view.date)
     PlaybackView(view.date, view.factions, view.layers, None if title else DEFAULT_TITLE_PREFIX).add_to(furniture)
     _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
     overlays = [furniture]
     overlays += _faction_groups(view, geodata)
+    if span:
+        overlays.append(_changes_group(view, geodata, *span))
     for name, builder in (("contact_zones", _contact_zones_group), ("rivers", _rivers_group),
                           ("deconfliction", _deconfliction_group),
                           ("routes", _routes_group), ("sites", _sites_group), ("events", _events_group)):
@@ -649,6 +655,58 @@ def _sources_html(sources: list[Source]) -> str:
 
 
 # --- other layers ------------------------------------------------------------------------------------------
+
+def _changes_group(view: ViewState, geodata: GeoData, start: date, end: date) -> folium.FeatureGroup:
+    """What changed between the two compared days, for the factions shown: ground gained hatched in the
+    gainer's colour, ground lost outlined (dashed) in the loser's, and places that changed hands as split dots
+    (before | after)."""
+    group = folium.FeatureGroup(name=f"Changes {_long_date(start)} to {_long_date(end)}", show=True)
+    DayBound().add_to(group)
+    factions = geodata.factions
+    if "control_areas" in view.layers and geodata.layer("control_areas") is not None:
+        for change in ground_changes(geodata, start, end):
+            faction = factions.get(change.faction)
+            if faction is None or change.faction not in view.factions:
+                continue
+            if not change.lost.is_empty:
+                folium.GeoJson(_display_geometry(change.lost, far=False).__geo_interface__,
+                               style_function=lambda _f, color=faction.color: {
+                                   "color": color, "weight": 2, "dashArray": "5 4", "fill": False},
+                               tooltip=folium.Tooltip(esc(f"{faction.short_name} lost {change.lost_km2:,.0f} km² "
+                                                          f"of ground held on {_long_date(start)}"))).add_to(group)
+            if not change.gained.is_empty:
+                lines = shapely.set_precision(hatch_lines(change.gained), 1e-3, mode="pointwise")
+                folium.GeoJson(lines.__geo_interface__, style_function=lambda _f, color=faction.color: {
+                                   "color": color, "weight": 2, "opacity": 0.9},
+                               tooltip=folium.Tooltip(esc(f"{faction.short_name} gained {change.gained_km2:,.0f} "
+                                                          f"km² by {_long_date(end)}"))).add_to(group)
+    records = []
+    wanted = {"towns": "towns" in view.layers, "localities": "localities" in view.layers, "sites": False}
+    for place in place_changes(geodata, start, end):
+        before, after = place.start.controller, place.end.controller
+        if not wanted[place.layer] or (before not in view.factions and after not in view.factions):
+            continue
+        words = " → ".join(factions[holder].short_name if holder in factions else "unknown"
+                           for holder in (before, after))
+        dates = ", ".join(change.date.isoformat() for change in place.changes)
+        records.append({"id": place.id, "lat": round(place.lat, 5), "lon": round(place.lon, 5),
+                        "from": before or "", "to": after or "",
+                        "before": factions[before].color if before in factions else NEUTRAL,
+                        "after": factions[after].color if after in factions else NEUTRAL,
+                        "town": place.layer == "towns", "label": f"{place.name}: {words} ({dates})"})
+    if records:
+        ChangedPlaces(records).add_to(group)
+    legend = (f'<div style="{_BOX_STYLE}max-width:260px"><b>Changes</b> {esc(_long_date(start))} → '
+              f'{esc(_long_date(end))}<br><span style="display:inline-block;width:14px;height:10px;'
+              'background:repeating-linear-gradient(135deg,#555 0 2px,transparent 2px 5px);vertical-align:-1px">'
+              '</span> ground gained <span style="display:inline-block;width:14px;height:10px;border:2px dashed '
+              '#555;vertical-align:-2px"></span> ground lost<br><span style="display:inline-block;width:10px;'
+              'height:10px;border-radius:50%;background:linear-gradient(90deg,#444 50%,#ddd 50%);border:1px solid #333;'
+              'vertical-align:-1px"></span> place that changed hands (before | after); the table under the map '
+              'lists them with sources</div>')
+    _GroupControl(legend, "topleft", "euphrates-changes-legend").add_to(group)
+    return group
+
 
 def _contact_zones_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=GROUP_NAMES["contact_zones"], show=True)

@@ -26,7 +26,8 @@ Bounds = tuple[float, float, float, float]
 
 
 class ViewState(BaseModel):
-    """What the map shows: a day, the factions and layers switched on, the basemap and the framed area."""
+    """What the map shows: a day, the factions and layers switched on, the basemap and the framed area; and,
+    optionally, a second day to compare it with (what changed hands between the two)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -35,11 +36,12 @@ class ViewState(BaseModel):
     layers: tuple[str, ...] = OVERLAY_LAYERS
     basemap: Basemap = "vector"
     bounds: Bounds = DEFAULT_BOUNDS
+    compare: dt.date | None = None
 
-    @field_validator("date")
+    @field_validator("date", "compare")
     @classmethod
-    def _within_data(cls, value: dt.date) -> dt.date:
-        if not DATA_START <= value <= DATA_END:
+    def _within_data(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not DATA_START <= value <= DATA_END:
             raise ValueError(f"date must be between {DATA_START} and {DATA_END}")
         return value
 
@@ -84,13 +86,24 @@ class ViewState(BaseModel):
             raise ValueError(f"unknown faction(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
 
     def to_query_params(self) -> dict[str, str]:
-        return {
+        params = {
             "date": self.date.isoformat(),
             "factions": ",".join(self.factions),
             "layers": ",".join(self.layers),
             "basemap": self.basemap,
             "bbox": ",".join(f"{value:.4f}" for value in self.bounds),
         }
+        if self.compare is not None:
+            params["compare"] = self.compare.isoformat()
+        return params
+
+    @property
+    def compared_span(self) -> tuple[dt.date, dt.date] | None:
+        """(earlier, later) of the two days compared, or None when not comparing (or comparing a day with
+        itself)."""
+        if self.compare is None or self.compare == self.date:
+            return None
+        return min(self.compare, self.date), max(self.compare, self.date)
 
     @classmethod
     def from_query_params(cls, params: Mapping[str, str], known_factions: set[str] | None = None
@@ -101,6 +114,7 @@ class ViewState(BaseModel):
         warnings: list[str] = []
         parsers = {
             "date": dt.date.fromisoformat,
+            "compare": dt.date.fromisoformat,
             "factions": _split_list,
             "layers": _split_list,
             "basemap": str,

@@ -110,6 +110,30 @@ def test_a_paused_playback_sets_the_date_once_and_the_address_follows():
     assert app.slider(key="date").value.isoformat() == "2017-09-01"
 
 
+def test_compare_two_days_from_the_address_marks_the_changes_and_lists_them():
+    app = run_map({"date": "2017-10-19", "compare": "2017-06-01"})
+    assert app.checkbox(key="compare_on").value is True
+    assert app.slider(key="compare_date").value.isoformat() == "2017-06-01"
+    overlays = map_args(app)["feature_group"]
+    assert "compared with 1 June 2017" in overlays and "ChangedPlaces" not in overlays  # the script, not a name
+    assert '{"id":"raqqa","lat":35.9528' in overlays and '"from":"isis","to":"sdf"' in overlays
+    table = app.dataframe[0].value
+    raqqa = table[table["place"] == "Raqqa"]
+    assert list(raqqa["after"]) == ["ISIS (contested)", "SDF"] and raqqa["sources"].str.len().min() > 10
+    assert any("Ground near sourced places gained" in caption.value for caption in app.caption)
+    # Unticking it drops the second day from the map and the address.
+    app.checkbox(key="compare_on").uncheck().run()
+    assert "compared with" not in map_args(app)["feature_group"]
+    assert "compare" not in app.query_params and len(app.dataframe) == 0
+
+
+def test_comparing_starts_three_months_back_and_reaches_the_address():
+    app = run_map({"date": "2017-10-19"})
+    app.checkbox(key="compare_on").check().run()
+    assert app.slider(key="compare_date").value.isoformat() == "2017-07-20"
+    assert app.query_params["compare"] in (["2017-07-20"], "2017-07-20")
+
+
 def test_key_date_jumps_the_slider():
     app = run_map({"date": "2016-06-01"})
     mayadeen = next(item for item in KEY_DATES if "Mayadeen" in item[1])

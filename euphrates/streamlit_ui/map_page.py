@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from euphrates.compare import change_rows, ground_changes
 from euphrates.mapbuilder import GROUP_NAMES, build_map
 from euphrates.offline import missing_vendored_files
 from euphrates.search import find_towns
@@ -70,6 +72,32 @@ def render() -> None:
     st.caption("Control areas are approximate: ground near the towns, villages and fields whose holder that day is "
                "sourced, not front lines; pale is hinterland, blank is desert not assigned. Click a town, village, "
                "event or area for its story and sources.")
+    if view.compared_span:
+        _changes_table(data, view)
+
+
+def _changes_table(data, view: ViewState) -> None:
+    """What changed hands between the two compared days, with dates and sources, and the ground won and lost."""
+    start, end = view.compared_span
+    st.subheader(f"What changed hands, {start:%d %b %Y} → {end:%d %b %Y}")
+    rows = change_rows(data, start, end, view.factions)
+    if not rows:
+        st.info("No place shown changed hands between these days.")
+    else:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+            "place": "Place", "layer": "Kind", "before": "Before", "after": "After",
+            "date": st.column_config.DateColumn("Changed on", format="D MMM YYYY"),
+            "approximate": st.column_config.CheckboxColumn("Date approx."),
+            "sources": st.column_config.TextColumn("Sources", width="large"),
+            "link": st.column_config.LinkColumn("First source", display_text="open"),
+        })
+    ground = [f"{data.factions[change.faction].short_name} +{change.gained_km2:,.0f} / −{change.lost_km2:,.0f} km²"
+              for change in ground_changes(data, start, end)
+              if change.faction in view.factions and change.faction in data.factions
+              and (change.gained_km2 or change.lost_km2)]
+    if ground:
+        st.caption(plain("Ground near sourced places gained / lost: " + "; ".join(ground) + ". Measured in an "
+                         "equal-area projection; the areas are approximate."))
 
 
 def _restore_view(data) -> None:
@@ -89,6 +117,8 @@ def _restore_view(data) -> None:
         view = st.session_state.get(LAST_VIEW_KEY) or ViewState()
     st.session_state["_view_restored"] = True
     st.session_state["date"] = view.date
+    st.session_state["compare_on"] = view.compare is not None
+    st.session_state["compare_date"] = view.compare or _default_compare_day(view.date)
     for faction_id in data.factions:
         st.session_state[f"faction_{faction_id}"] = faction_id in view.factions
     for layer in OVERLAY_LAYERS:
@@ -144,6 +174,13 @@ def _sidebar(data) -> ViewState:
                       on_change=_jump_to_key_date)
     day = sidebar.slider("Date", min_value=DATA_START, max_value=DATA_END, step=timedelta(days=1),
                          format="D MMM YYYY", key="date")
+    compare = None
+    if sidebar.checkbox("Compare with another day", key="compare_on",
+                        help="Mark what changed hands between the two days, on the map and in a table below it."):
+        if "compare_date" not in st.session_state:
+            st.session_state["compare_date"] = _default_compare_day(day)
+        compare = sidebar.slider("Compared day", min_value=DATA_START, max_value=DATA_END, step=timedelta(days=1),
+                                 format="D MMM YYYY", key="compare_date")
     sidebar.subheader("Factions")
     factions = tuple(faction_id for faction_id, faction in data.factions.items()
                      if sidebar.checkbox(plain(faction.short_name), key=f"faction_{faction_id}",
@@ -160,7 +197,12 @@ def _sidebar(data) -> ViewState:
     if matches:
         sidebar.caption(plain("Found: " + ", ".join(f"{match.name} ({match.matched})" for match in matches[:3])))
     return ViewState(date=day, factions=factions, layers=layers, basemap=basemap,
-                     bounds=st.session_state["live_bounds"])
+                     bounds=st.session_state["live_bounds"], compare=compare)
+
+
+def _default_compare_day(day: date) -> date:
+    """Three months before the day shown (or the data's first day): a span in which the story moved."""
+    return max(DATA_START, day - timedelta(days=91))
 
 
 def show_on_map(view: ViewState) -> None:
@@ -196,7 +238,7 @@ def _write_url(view: ViewState) -> None:
     run) is left as it is: Streamlit pushes a history entry for every write, and one made before the history
     patch (streamlit_ui/history.py) has loaded would cost the reader an extra Back."""
     params = view.to_query_params()
-    if {key: st.query_params.get(key) for key in params} == params:
+    if {key: st.query_params.get(key) for key in (*params, "compare")} == {"compare": None, **params}:
         return
     current, warnings = ViewState.from_query_params(dict(st.query_params), known_factions=None)
     if not warnings and current == view:

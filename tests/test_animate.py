@@ -129,3 +129,28 @@ def test_videos_open_with_pyav(tmp_path, suffix):
     assert (decoded[0].width, decoded[0].height) == (320, 240)
     first, last = (frame.to_ndarray(format="rgb24") for frame in (decoded[0], decoded[-1]))
     assert (first != last).any()
+
+
+def test_a_background_job_reports_progress_and_its_errors(tmp_path):
+    import time
+
+    from euphrates.animation_job import AnimationJob
+    from euphrates.view import ViewState
+
+    job = AnimationJob.start(ViewState(bounds=(38.8, 35.8, 39.2, 36.1)), date(2017, 10, 1), date(2017, 10, 15),
+                             "1w", "gif", width=400, height=300)
+    deadline = time.monotonic() + 120
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.succeeded and (job.done, job.total) == (3, 3)
+    with Image.open(job.out) as gif:
+        assert gif.n_frames == 3
+    job.discard()
+    assert not job.workdir.exists()
+
+    failed = AnimationJob.start(ViewState(), date(2017, 10, 1), date(2017, 10, 5), "1m", "gif")
+    while not failed.finished:
+        time.sleep(0.1)
+    assert failed.returncode == 2 and not failed.succeeded
+    assert "longer than the range" in failed.message
+    failed.discard()

@@ -17,6 +17,7 @@ from euphrates.mapbuilder import GROUP_NAMES, build_map
 from euphrates.offline import missing_vendored_files
 from euphrates.search import find_towns
 from euphrates.playback_control import DAY_TAG_PREFIX
+from euphrates.streamlit_ui import animation_export
 from euphrates.streamlit_ui.data import geodata, playback_url, show_problems
 from euphrates.streamlit_ui.text import plain
 from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
@@ -74,6 +75,7 @@ def render() -> None:
                "event or area for its story and sources.")
     if view.compared_span:
         _changes_table(data, view)
+    animation_export.render(view, data)
 
 
 def _changes_table(data, view: ViewState) -> None:

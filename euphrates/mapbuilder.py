@@ -258,19 +258,71 @@ class _PointLayer(MacroElement):
     """Many point markers as one element: the markers are made in the browser from a JSON list. One element
     instead of four per marker (marker, icon, tooltip, popup) keeps the Python build and render fast.
 
-    Each point: lat, lon, tooltip and popup (HTML, already escaped), and either `icon` (HTML for a DivIcon)
-    or `circle` (Leaflet path options for a CircleMarker)."""
+    Each point: lat, lon, tooltip (HTML, already escaped), either `icon` (HTML for a DivIcon) or `circle`
+    (Leaflet path options for a CircleMarker), and either `popup` (HTML, already escaped) or `story` (a place's
+    control history as text, see `_town_story`), which the browser builds into a popup from text nodes only
+    when it opens: whole histories as HTML cost about twice the bytes in the page."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function(group) {
+            function add(parent, tag, text, style) {
+                var node = document.createElement(tag);
+                if (text) { node.textContent = text; }
+                if (style) { node.style.cssText = style; }
+                parent.appendChild(node);
+                return node;
+            }
+            function story(s) {
+                var box = document.createElement('div');
+                box.className = 'euphrates-popup';
+                box.style.cssText = 'font:12px system-ui,sans-serif;max-height:300px;overflow:auto';
+                add(box, 'b', s.name, 'font-size:14px');
+                if (s.name_ar) {
+                    var arabic = add(box, 'span', ' ' + s.name_ar);
+                    arabic.dir = 'rtl';
+                    arabic.lang = 'ar';
+                }
+                add(box, 'br');
+                add(box, 'small', s.aliases ? 'Also: ' + s.aliases : '');
+                add(box, 'br');
+                add(box, 'b', s.holder);
+                add(box, 'span', s.since);
+                var table = add(box, 'table', null, 'margin-top:4px;border-collapse:collapse');
+                s.history.forEach(function(row) {
+                    var tr = add(table, 'tr');
+                    add(tr, 'td', row[0], 'vertical-align:top;padding-right:6px;white-space:nowrap');
+                    var what = add(tr, 'td', row[1]);
+                    if (row[2]) { add(what, 'br'); add(what, 'small', row[2]); }
+                });
+                var list = add(add(box, 'div', null, 'margin-top:4px'), 'ul', null,
+                               'margin:2px 0;padding-left:16px');
+                list.parentNode.insertBefore(add(document.createElement('b'), 'span', 'Sources'), list);
+                s.sources.forEach(function(source) {
+                    var item = add(list, 'li');
+                    if (source[1]) {
+                        var link = add(item, 'a', source[0]);
+                        link.href = source[1];
+                        link.target = '_blank';
+                        link.rel = 'noopener noreferrer';
+                    } else {
+                        item.textContent = source[0];
+                    }
+                });
+                add(box, 'small', 'Coordinates: ' + s.position, 'color:#666');
+                return box;
+            }
             {{ this.points_json }}.forEach(function(point) {
                 var marker = point.icon
                     ? L.marker([point.lat, point.lon], {icon: L.divIcon({html: point.icon,
                         iconSize: point.icon_size, iconAnchor: point.icon_anchor, className: point.class_name})})
                     : L.circleMarker([point.lat, point.lon], point.circle);
                 marker.bindTooltip(point.tooltip);
-                marker.bindPopup(point.popup, {maxWidth: 380});
+                if (point.story) {
+                    marker.bindPopup(function() { return story(point.story); }, {maxWidth: 380});
+                } else {
+                    marker.bindPopup(point.popup, {maxWidth: 380});
+                }
                 marker.addTo(group);
             });
         })({{ this._parent.get_name() }});
@@ -285,10 +337,13 @@ class _PointLayer(MacroElement):
         self.points_json = script_json(points)
 
 
-def _icon_point(geometry, icon: str, tooltip: str, popup: str, size=(150, 20), anchor=(9, 10),
+def _icon_point(geometry, icon: str, tooltip: str, popup: str | dict, size=(150, 20), anchor=(9, 10),
                 class_name: str = "euphrates-icon") -> dict:
-    return {"lat": geometry.y, "lon": geometry.x, "icon": icon, "icon_size": list(size),
-            "icon_anchor": list(anchor), "class_name": class_name, "tooltip": tooltip, "popup": popup}
+    """A point for `_PointLayer`; `popup` is HTML, or a story (dict) the browser builds from text."""
+    point = {"lat": geometry.y, "lon": geometry.x, "icon": icon, "icon_size": list(size),
+             "icon_anchor": list(anchor), "class_name": class_name, "tooltip": tooltip}
+    point["story" if isinstance(popup, dict) else "popup"] = popup
+    return point
 
 
 class _ExportControl(JSCSSMixin, MacroElement):
@@ -618,26 +673,22 @@ def _state_words(state: PlaceState | None, factions: dict[str, Faction]) -> str:
     return f"held by {name(state.controller)}"
 
 
-def _town_popup(town, state: PlaceState | None, factions: dict[str, Faction]) -> str:
-    names = ", ".join(esc(alias) for alias in town.aliases)
-    arabic = f' <span dir="rtl" lang="ar">{esc(town.name_ar)}</span>' if town.name_ar else ""
-    since = f" since {_long_date(state.since)}" if state else ""
-    history = "".join(_history_row(entry, factions) for entry in town.control)
-    sources = [s for entry in town.control for s in entry.sources] + list(town.sources)
-    return (f'<div class="euphrates-popup" style="font:12px system-ui,sans-serif;max-height:300px;overflow:auto">'
-            f"<b style='font-size:14px'>{esc(town.name)}</b>{arabic}<br>"
-            f"<small>{('Also: ' + names) if names else ''}</small><br>"
-            f"<b>{esc(_state_words(state, factions))}</b>{esc(since)}"
-            f"<table style='margin-top:4px;border-collapse:collapse'>{history}</table>"
-            f"{_sources_html(sources)}<small style='color:#666'>Coordinates: {esc(town.coord_source)}</small></div>")
-
-
-def _history_row(entry: ControlEntry, factions: dict[str, Faction]) -> str:
-    state = place_state_on([entry], entry.from_)
-    approx = " (approx.)" if entry.date_approximate else ""
-    note = f"<br><small>{esc(entry.note)}</small>" if entry.note else ""
-    return (f"<tr><td style='vertical-align:top;padding-right:6px;white-space:nowrap'>{esc(entry.from_.isoformat())}"
-            f"{approx}</td><td>{esc(_state_words(state, factions))}{note}</td></tr>")
+def _town_popup(town, state: PlaceState | None, factions: dict[str, Faction]) -> dict:
+    """The town's story as text (names, holder, whole history, sources, position): `_PointLayer` builds the
+    popup from it in the browser."""
+    sources: dict[tuple, Source] = {}
+    for source in [s for entry in town.control for s in entry.sources] + list(town.sources):
+        sources.setdefault((source.publication, source.title, source.url), source)
+    return {
+        "name": town.name, "name_ar": town.name_ar or "", "aliases": ", ".join(town.aliases),
+        "holder": _state_words(state, factions), "since": f" since {_long_date(state.since)}" if state else "",
+        "history": [[entry.from_.isoformat() + (" (approx.)" if entry.date_approximate else ""),
+                     _state_words(place_state_on([entry], entry.from_), factions), entry.note or ""]
+                    for entry in town.control],
+        "sources": [[f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}: "
+                     f"{source.title or source.url}", http_url(source.url)] for source in sources.values()],
+        "position": town.coord_source,
+    }
 
 
 def _sources_html(sources: list[Source]) -> str:

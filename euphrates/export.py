@@ -20,6 +20,7 @@ from euphrates.browser import launch_chromium
 from euphrates.geodata import LAYERS, GeoData
 from euphrates.mapbuilder import build_map, esc
 from euphrates.offline import VENDOR_DIR
+from euphrates.place_stories import stories_script
 from euphrates.playback import playback_script
 from euphrates.timeline import KEY_DATES
 from euphrates.view import ViewState
@@ -146,9 +147,12 @@ class PngJob:
     scale: int = 1
 
 
-def map_html(view: ViewState, geodata: GeoData, asset_base: str, playback_url: str | None = None) -> str:
-    """The complete HTML page of one view's map (with the play control if `playback_url` is given)."""
-    return build_map(view, geodata, asset_base=asset_base, playback_url=playback_url).assemble().get_root().render()
+def map_html(view: ViewState, geodata: GeoData, asset_base: str, playback_url: str | None = None,
+             stories_url: str | None = None) -> str:
+    """The complete HTML page of one view's map (with the play control if `playback_url` is given; see
+    `build_map`)."""
+    return build_map(view, geodata, asset_base=asset_base, playback_url=playback_url,
+                     stories_url=stories_url).assemble().get_root().render()
 
 
 def export_pngs(jobs: list[PngJob], geodata: GeoData, log=print) -> None:
@@ -202,6 +206,7 @@ def render_png(page, page_file: Path, job: PngJob) -> None:
 # --- static site -------------------------------------------------------------------------------------------
 
 PLAYBACK_SCRIPT = "playback.js"  # in the site's data/, loaded by the play control
+STORIES_SCRIPT = "stories.js"  # in the site's data/, loaded by the first village popup opened
 
 class SiteError(Exception):
     """The site cannot be written where it was asked to go; the message says why, for the user."""
@@ -222,7 +227,8 @@ def write_site(out_dir: Path, views: list[ViewState], geodata: GeoData, replace:
         _copy_data(out_dir / "data", geodata)
         pages = []
         for view, name in zip(views, names):
-            html = map_html(view, geodata, asset_base="vendor", playback_url=f"data/{PLAYBACK_SCRIPT}")
+            html = map_html(view, geodata, asset_base="vendor", playback_url=f"data/{PLAYBACK_SCRIPT}",
+                            stories_url=f"data/{STORIES_SCRIPT}")
             html = html.replace("<body>", "<body>" + _site_nav(names, name), 1)
             for target in ([name, "index.html"] if view is views[0] else [name]):
                 path = out_dir / target
@@ -289,6 +295,7 @@ def _copy_data(data_dir: Path, geodata: GeoData) -> None:
         if (geodata.directory / name).exists():
             shutil.copy(geodata.directory / name, data_dir / name)
     (data_dir / PLAYBACK_SCRIPT).write_text(playback_script(geodata), encoding="utf-8")
+    (data_dir / STORIES_SCRIPT).write_text(stories_script(geodata), encoding="utf-8")
     manifest = {"layers": sorted(spec.filename for spec in LAYERS if spec.name in geodata.layers),
                 "problems": [str(problem) for problem in geodata.problems]}
     (data_dir / "index.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -9,12 +9,15 @@ from __future__ import annotations
 from branca.element import MacroElement
 from folium.template import Template
 
+from euphrates.place_stories import GLOBAL_NAME as STORIES_GLOBAL
 from euphrates.script_json import script_json
 
 
 class LocalityDots(MacroElement):
-    """Circle markers for `records`: dicts with lat, lon, fill, ring (outline colour), weight, tooltip, and the
-    popup's text fields: name, name_ar, about, holder, since, note, sources ([label, url or None]), position."""
+    """Circle markers for `records`: dicts with id, lat, lon, fill, ring (outline colour), weight, tooltip,
+    holder and since, and either the popup's other text fields (name, name_ar, about, note, sources ([label,
+    url or None]), position) or, with `stories_url`, nothing more: the popup then shows the place's whole
+    history from the stories script (euphrates.place_stories), loaded when a first popup opens."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -60,22 +63,86 @@ class LocalityDots(MacroElement):
                 },
                 onRemove: function() {}
             }))().addTo(group);
+            // Lean records (no `sources`): the stories script, loaded on the first popup, has the rest.
+            var stories = {{ this.stories_json }};
+            function loadStories(done) {
+                if (window[stories.global]) { done(); return; }
+                var waiting = window.__euphratesStoriesWaiting;
+                if (waiting) { waiting.push(done); return; }
+                window.__euphratesStoriesWaiting = [done];
+                var script = document.createElement('script');
+                script.src = stories.url;
+                script.onload = script.onerror = function() {
+                    var queue = window.__euphratesStoriesWaiting;
+                    window.__euphratesStoriesWaiting = null;
+                    queue.forEach(function(callback) { callback(); });
+                };
+                document.head.appendChild(script);
+            }
+            function storyPopup(r, story) {
+                var box = document.createElement('div');
+                box.style.cssText = 'max-height:300px;overflow:auto';
+                add(box, 'b', story.name);
+                if (story.name_ar) { add(box, 'span', ' ' + story.name_ar); }
+                add(box, 'div', story.about, 'font-size:11px;color:#555');
+                var held = add(box, 'div');
+                add(held, 'b', r.holder);
+                add(held, 'span', r.since);
+                add(box, 'div', 'History and sources', 'margin-top:4px;font-weight:600');
+                var table = add(box, 'table', null, 'border-collapse:collapse');
+                story.history.forEach(function(row) {
+                    var tr = add(table, 'tr');
+                    add(tr, 'td', row[0], 'vertical-align:top;padding-right:6px;white-space:nowrap');
+                    var what = add(tr, 'td', row[1]);
+                    if (row[2]) { add(what, 'div', row[2], 'font-size:11px'); }
+                    var list = add(what, 'ul', null, 'margin:1px 0 3px;padding-left:14px;font-size:11px');
+                    row[3].forEach(function(source) {
+                        var item = add(list, 'li');
+                        if (source[1]) {
+                            var link = add(item, 'a', source[0]);
+                            link.href = source[1];
+                            link.target = '_blank';
+                            link.rel = 'noopener noreferrer';
+                        } else {
+                            item.textContent = source[0];
+                        }
+                    });
+                });
+                add(box, 'small', 'Position: ' + story.position, 'color:#666');
+                return box;
+            }
             {{ this.records_json }}.forEach(function(r) {
-                L.circleMarker([r.lat, r.lon], {radius: 3, weight: r.weight, color: r.ring, fillColor: r.fill,
-                                                fillOpacity: 0.95, className: 'euphrates-locality', pane: PANE})
+                var dot = L.circleMarker([r.lat, r.lon], {radius: 3, weight: r.weight, color: r.ring,
+                        fillColor: r.fill, fillOpacity: 0.95, className: 'euphrates-locality', pane: PANE})
                     .bindTooltip(function() {
                         var text = document.createElement('span');
                         text.textContent = r.tooltip;
                         return text;
-                    })
-                    .bindPopup(function() { return popup(r); }, {maxWidth: 320})
-                    .addTo(group);
+                    });
+                if (r.sources) {
+                    dot.bindPopup(function() { return popup(r); }, {maxWidth: 320});
+                } else {
+                    dot.bindPopup(function() {
+                        var story = (window[stories.global] || {})[r.id];
+                        return story ? storyPopup(r, story) : 'Loading the sources\u2026';
+                    }, {maxWidth: 340});
+                    dot.on('popupopen', function(event) {
+                        if (window[stories.global]) { return; }
+                        loadStories(function() {
+                            var story = (window[stories.global] || {})[r.id];
+                            event.popup.setContent(story ? storyPopup(r, story)
+                                                         : 'The sources could not be loaded.');
+                        });
+                    });
+                }
+                dot.addTo(group);
             });
         })({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
-    def __init__(self, records: list[dict]):
+    def __init__(self, records: list[dict], stories_url: str | None = None):
         super().__init__()
         self._name = "LocalityDots"
         self.records_json = script_json(records)  # UTF-8 as is: Arabic names stay 2 bytes a letter
+        self.stories_json = script_json({"url": stories_url, "global": STORIES_GLOBAL})

@@ -30,7 +30,7 @@ from euphrates.playback_control import DayBound, PlaybackControl, PlaybackView
 from euphrates.popup_fit import PopupFit
 from euphrates.schema import ControlEntry, Faction, Source
 from euphrates.script_json import script_json
-from euphrates.timeline import PlaceState, control_areas_on, events_until, place_state_on
+from euphrates.timeline import PlaceState, control_areas_on, events_until, place_state_on, state_words
 from euphrates.view import ViewState
 
 NEUTRAL = "#7a7a7a"
@@ -107,10 +107,12 @@ class MapParts:
 
 
 def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
-              asset_base: str = DEFAULT_BASE_URL, playback_url: str | None = None) -> MapParts:
+              asset_base: str = DEFAULT_BASE_URL, playback_url: str | None = None,
+              stories_url: str | None = None) -> MapParts:
     """The map of `view`. `asset_base` is where the vendored web assets are, relative to the page that shows
     the map: the default suits st_folium's component iframe; the static site and the PNG export pass their own.
-    `playback_url` (the playback data script, relative to the page) adds the play control."""
+    `playback_url` (the playback data script, relative to the page) adds the play control; `stories_url` (the
+    villages' stories script) keeps the villages' sources out of the page until a popup asks for them."""
     factions = geodata.factions
     base = _base_map(view, geodata)
     # Leaflet and jQuery (st_folium's frontend calls $); the map uses no Bootstrap or icon fonts, which cost
@@ -135,7 +137,7 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     PlaybackView(view.date, view.factions, view.layers, None if title else DEFAULT_TITLE_PREFIX).add_to(furniture)
     _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
     overlays = [furniture]
-    overlays += _faction_groups(view, geodata)
+    overlays += _faction_groups(view, geodata, stories_url)
     if span:
         overlays.append(_changes_group(view, geodata, *span))
     for name, builder in (("contact_zones", _contact_zones_group), ("rivers", _rivers_group),
@@ -520,7 +522,8 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
 
 # --- faction groups: control areas and the towns each faction held -----------------------------------------
 
-def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGroup]:
+def _faction_groups(view: ViewState, geodata: GeoData, stories_url: str | None = None
+                    ) -> list[folium.FeatureGroup]:
     areas = control_areas_on(geodata, view.date) if "control_areas" in view.layers else None
     towns = geodata.layer("towns") if "towns" in view.layers else None
     localities = geodata.layer("localities") if "localities" in view.layers else None
@@ -536,7 +539,7 @@ def _faction_groups(view: ViewState, geodata: GeoData) -> list[folium.FeatureGro
         if areas is not None and not areas.empty:
             _add_control_area(group, areas[areas["faction"] == faction_id], faction)
         if localities is not None:
-            _add_localities(group, localities, view.date, geodata.factions, faction_id)
+            _add_localities(group, localities, view.date, geodata.factions, faction_id, stories_url)
         if towns is not None:
             _add_towns(group, towns, view.date, geodata.factions,
                        lambda state, faction_id=faction_id: state is not None and state.controller == faction_id)
@@ -575,9 +578,10 @@ def _display_geometry(geometry, far: bool):
 
 
 def _add_localities(group: folium.FeatureGroup, localities: Layer, day: date, factions: dict[str, Faction],
-                    faction_id: str) -> None:
+                    faction_id: str, stories_url: str | None = None) -> None:
     """The villages and districts `faction_id` held on `day`: small dots (a ring of the other side's colour
-    while contested); the popup gives the entry in force and its sources."""
+    while contested). The popup gives the place's whole history from the stories script at `stories_url`, or,
+    without one, the entry in force and its sources from the page."""
     colours = {key: value.color for key, value in factions.items()}
     records = []
     for locality, geometry in zip(localities.records, localities.frame.geometry):
@@ -586,23 +590,26 @@ def _add_localities(group: folium.FeatureGroup, localities: Layer, day: date, fa
             continue
         others = [f for f in state.factions if f != state.controller]
         approx = " (location approximate)" if locality.approximate else ""
-        words = _state_words(state, factions)
+        words = state_words(state, factions)
         entry = state.entry
         sources = {(source.publication, source.date, source.url): source for source in entry.sources}.values()
-        records.append({
-            "lat": round(geometry.y, 5), "lon": round(geometry.x, 5),
+        record = {
+            "id": locality.id, "lat": round(geometry.y, 5), "lon": round(geometry.x, 5),
             "fill": colours.get(faction_id, "#bbbbbb"), "ring": colours.get(others[0], "#333") if others else "#333",
-            "weight": 2 if others else 1, "tooltip": f"{locality.name}: {words}{approx}",
-            "name": locality.name, "name_ar": locality.name_ar or "",
-            "about": f"{locality.kind}, {locality.admin}{approx}", "holder": words,
+            "weight": 2 if others else 1, "tooltip": f"{locality.name}: {words}{approx}", "holder": words,
             "since": f", since {entry.from_.isoformat()}{' (approx.)' if entry.date_approximate else ''}",
-            "note": entry.note or "",
-            "sources": [[f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}",
-                         http_url(source.url)] for source in sources],
-            "position": locality.coord_source.split(",")[0],
-        })
+        }
+        if stories_url is None:  # no stories script: the popup's text goes in the page
+            record.update({
+                "name": locality.name, "name_ar": locality.name_ar or "",
+                "about": f"{locality.kind}, {locality.admin}{approx}", "note": entry.note or "",
+                "sources": [[f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}",
+                             http_url(source.url)] for source in sources],
+                "position": locality.coord_source.split(",")[0],
+            })
+        records.append(record)
     if records:
-        LocalityDots(records).add_to(group)
+        LocalityDots(records, stories_url).add_to(group)
 
 
 def _add_towns(group: folium.FeatureGroup, towns: Layer, day: date, factions: dict[str, Faction], keep) -> None:
@@ -655,22 +662,8 @@ def _town_point(town, geometry, state: PlaceState | None, colours, factions) -> 
              f'0 0 2px #fff,0 0 3px #fff">{symbol}'
              # a name longer than the icon's box is cut short (the tooltip and popup have it whole)
              f'<span style="overflow:hidden;text-overflow:ellipsis">{esc(town.name)}</span></div>')
-    return _icon_point(geometry, label, esc(f"{town.name} — {_state_words(state, factions)}"),
+    return _icon_point(geometry, label, esc(f"{town.name} — {state_words(state, factions)}"),
                        _town_popup(town, state, factions), class_name="euphrates-town-icon")
-
-
-def _state_words(state: PlaceState | None, factions: dict[str, Faction]) -> str:
-    if state is None:
-        return "control not tracked"
-    name = lambda faction_id: factions[faction_id].short_name if faction_id in factions else faction_id
-    others = [name(f) for f in state.factions if f != state.controller]
-    if state.state == "contested":
-        return f"contested: held by {name(state.controller)}, fought over with {', '.join(others)}"
-    if state.state == "besieged":
-        return f"besieged: held by {name(state.controller)}, besieged by {', '.join(others)}"
-    if state.state == "mixed":
-        return f"mixed control: {', '.join(name(f) for f in state.factions)}"
-    return f"held by {name(state.controller)}"
 
 
 def _town_popup(town, state: PlaceState | None, factions: dict[str, Faction]) -> dict:
@@ -681,9 +674,9 @@ def _town_popup(town, state: PlaceState | None, factions: dict[str, Faction]) ->
         sources.setdefault((source.publication, source.title, source.url), source)
     return {
         "name": town.name, "name_ar": town.name_ar or "", "aliases": ", ".join(town.aliases),
-        "holder": _state_words(state, factions), "since": f" since {_long_date(state.since)}" if state else "",
+        "holder": state_words(state, factions), "since": f" since {_long_date(state.since)}" if state else "",
         "history": [[entry.from_.isoformat() + (" (approx.)" if entry.date_approximate else ""),
-                     _state_words(place_state_on([entry], entry.from_), factions), entry.note or ""]
+                     state_words(place_state_on([entry], entry.from_), factions), entry.note or ""]
                     for entry in town.control],
         "sources": [[f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}: "
                      f"{source.title or source.url}", http_url(source.url)] for source in sources.values()],
@@ -832,7 +825,7 @@ def _sites_group(view: ViewState, geodata: GeoData) -> folium.FeatureGroup:
     points = []
     for site, geometry in zip(layer.records, layer.frame.geometry):
         state = place_state_on(site.control, view.date)
-        holder = _state_words(state, geodata.factions)
+        holder = state_words(state, geodata.factions)
         approx = " (location approximate)" if site.approximate else ""
         popup = (f"<b>{esc(site.name)}</b>{esc(approx)}<br>{esc(site.kind.replace('_', ' '))}; {esc(holder)}<br>"
                  f"{esc(site.description or '')}{_sources_html(list(site.sources))}"

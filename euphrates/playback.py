@@ -153,17 +153,17 @@ def playback_script(geodata: GeoData) -> str:
     return f"window.{GLOBAL_NAME}={text};\n"
 
 
-def write_playback_script(geodata: GeoData, directory: Path) -> str:
-    """Write the script to `directory` under a name that changes with its content (so no stale copy is ever
+def write_script(stem: str, script: str, directory: Path) -> str:
+    """Write `script` to `directory` under a name that changes with its content (so no stale copy is ever
     served from a cache) unless it is there already; returns the file name."""
-    script = playback_script(geodata).encode("utf-8")
-    name = f"playback-{hashlib.sha256(script).hexdigest()[:16]}.js"
+    data = script.encode("utf-8")
+    name = f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}.js"
     target = directory / name
     if not target.exists():
         directory.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=directory, suffix=".partial")
         with os.fdopen(handle, "wb") as file:
-            file.write(script)
+            file.write(data)
         os.chmod(partial, 0o644)
         os.replace(partial, target)  # whole or not at all, even with two servers starting at once
     return name

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import geopandas as gpd
 
@@ -59,6 +59,22 @@ def place_state_on(history: Sequence[ControlEntry], day: date) -> PlaceState | N
         return None
     factions = tuple(entry.factions) or ((entry.controller,) if entry.controller else ())
     return PlaceState(entry.state, entry.controller, factions, entry.from_, entry)
+
+
+def state_words(state: PlaceState | None, factions: Mapping[str, object]) -> str:
+    """How a place was held, in words: "held by SDF", "contested: held by ISIS, fought over with SDF"…
+    `factions` maps ids to objects with a `short_name`."""
+    if state is None:
+        return "control not tracked"
+    name = lambda faction_id: factions[faction_id].short_name if faction_id in factions else faction_id
+    others = [name(f) for f in state.factions if f != state.controller]
+    if state.state == "contested":
+        return f"contested: held by {name(state.controller)}, fought over with {', '.join(others)}"
+    if state.state == "besieged":
+        return f"besieged: held by {name(state.controller)}, besieged by {', '.join(others)}"
+    if state.state == "mixed":
+        return f"mixed control: {', '.join(name(f) for f in state.factions)}"
+    return f"held by {name(state.controller)}"
 
 
 def town_states_on(geodata: GeoData, day: date) -> dict[str, PlaceState | None]:

@@ -3,6 +3,7 @@ dot opens a popup built from text."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from test_map_browser import SDF_YELLOW, open_map
 
@@ -55,8 +56,10 @@ def test_a_village_dot_opens_a_popup_with_its_holder_and_sources(page, app_url):
     frame.locator(".leaflet-container").click(position={"x": x, "y": y})
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for()
+    # Its whole story comes from the stories script, loaded when this first popup opened.
+    expect(popup).to_contain_text("History and sources", timeout=20_000)
     text = popup.inner_text()
     assert text.startswith("Marrat") and "held by Government" in text and "since 2017-09-19" in text
-    assert "Sources" in text and "Position:" in text
+    assert "held by ISIS" in text and "Position:" in text  # the history before the government took it
     assert popup.locator("a[href^='http']").count() >= 1
     assert popup.locator("script, img").count() == 0

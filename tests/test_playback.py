@@ -98,3 +98,15 @@ def test_script_sets_one_global_and_escapes_angle_brackets(geodata):
     assert "<" not in script
     assert len(script.encode()) < 400_000  # sent once, on the first press of play
     assert day_number(DATA_START + timedelta(days=5)) == 5
+
+
+def test_the_static_site_carries_the_scripts_its_pages_load(tmp_path, geodata):
+    from euphrates.export import write_site
+    from euphrates.view import ViewState
+
+    write_site(tmp_path, [ViewState()], geodata)
+    page = (tmp_path / "index.html").read_text()
+    assert '"scriptUrl":"data/playback.js"' in page and '"url":"data/stories.js"' in page
+    stories = (tmp_path / "data" / "stories.js").read_text()
+    assert stories.startswith("window.euphratesStories={") and '"marrat"' in stories.lower()
+    assert (tmp_path / "data" / "playback.js").read_text().startswith("window.euphratesPlaybackData=")

@@ -8,7 +8,8 @@ import streamlit as st
 
 from euphrates.geodata import DEFAULT_GEODATA_DIR, GeoData, load_geodata
 from euphrates.offline import VENDOR_DIR
-from euphrates.playback import write_playback_script
+from euphrates.place_stories import stories_script
+from euphrates.playback import playback_script, write_script
 from euphrates.streamlit_ui.text import plain
 
 GEODATA_ENV = "EUPHRATES_GEODATA"
@@ -30,20 +31,27 @@ def show_problems(data: GeoData) -> None:
 
 
 # Streamlit serves static/ at /app/static; seen from st_folium's component iframe that is ../../app/static.
-PLAYBACK_DIR = VENDOR_DIR.parent / "generated"
-PLAYBACK_URL_BASE = "../../app/static/generated/"
+GENERATED_DIR = VENDOR_DIR.parent / "generated"
+GENERATED_URL_BASE = "../../app/static/generated/"
+SCRIPTS = {"playback": playback_script, "stories": stories_script}
 
 
 def playback_url(data: GeoData) -> str | None:
-    """Where the map's play control loads its data from: a script written once per geodata version under
-    static/generated/. None (no play control) if it cannot be written there."""
-    return _published_playback(str(data.directory), id(data), data)
+    """Where the map's play control loads its data from (None: no play control)."""
+    return _published("playback", str(data.directory), id(data), data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _published_playback(directory: str, version: int, _data: GeoData) -> str | None:
+def stories_url(data: GeoData) -> str | None:
+    """Where the villages' popups load their stories from (None: the stories go in the page)."""
+    return _published("stories", str(data.directory), id(data), data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _published(kind: str, directory: str, version: int, _data: GeoData) -> str | None:
+    """A script made from the geodata, written once per geodata version under static/generated/ (and served
+    by Streamlit); None if it cannot be written there."""
     try:
-        return PLAYBACK_URL_BASE + write_playback_script(_data, PLAYBACK_DIR)
+        return GENERATED_URL_BASE + write_script(kind, SCRIPTS[kind](_data), GENERATED_DIR)
     except OSError as error:
-        logging.getLogger(__name__).warning("no playback: cannot write %s: %s", PLAYBACK_DIR, error)
+        logging.getLogger(__name__).warning("no %s script: cannot write %s: %s", kind, GENERATED_DIR, error)
         return None

@@ -1,5 +1,6 @@
 """Map page figures: start → map drawn (and the same for a bare st_folium page, the floor), toggle latency,
-and the payload sent to the map component. Prints a table; asserts nothing.
+the payload sent to the map component, and the server's CPU per toggle and per date change. Prints a table;
+asserts nothing.
 
     .venv/bin/python bench/bench_map.py [--runs 3]
 """
@@ -76,6 +77,50 @@ def toggle_latencies(browser, runs: int) -> list[float]:
         stop(process)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_per_interaction(browser, actions: int = 10) -> dict[str, float]:
+    """Server CPU seconds per faction toggle and per one-day date change (the slider's arrow key), each waited
+    for until the map shows it, over `actions` of each; read from the server's /proc CPU time."""
+    port = free_port()
+    process = start_streamlit(ROOT / "app.py", port)
+    page = browser.new_context(viewport={"width": 1400, "height": 950}).new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        frame = map_frame(page)
+        frame.wait_for_selector(".euphrates-town", state="attached", timeout=60_000)
+        page.wait_for_timeout(3000)  # the first run's follow-ups (bounds, component value) are over
+        checkbox = page.get_by_role("checkbox", name="SDF")
+        before = cpu_seconds(process.pid)
+        for run in range(actions):
+            checkbox.click(force=True)
+            frame.wait_for_function(
+                "([fill, present]) => [...document.querySelectorAll('path.leaflet-interactive')]"
+                ".some(p => (p.getAttribute('fill') || '').toLowerCase() === fill) === present",
+                arg=[SDF_FILL, run % 2 == 1], timeout=30_000, polling=20)
+            page.wait_for_timeout(300)
+        toggles = cpu_seconds(process.pid)
+        slider = page.get_by_role("slider").first
+        for _ in range(actions):
+            shown = frame.get_attribute(".euphrates-title [data-date]", "data-date")
+            slider.press("ArrowRight")
+            frame.wait_for_function(
+                "(shown) => { const t = document.querySelector('.euphrates-title [data-date]');"
+                " return t && t.getAttribute('data-date') !== shown; }", arg=shown, timeout=30_000, polling=20)
+            page.wait_for_timeout(300)
+        dates = cpu_seconds(process.pid)
+        return {"toggle_cpu_s": (toggles - before) / actions, "date_cpu_s": (dates - toggles) / actions}
+    finally:
+        page.context.close()
+        stop(process)
+
+
 def payload_bytes() -> int:
     """Bytes of the arguments the Map page sends to st_folium on its first run (default view)."""
     from streamlit.testing.v1 import AppTest
@@ -89,13 +134,23 @@ def payload_bytes() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cpu-only", action="store_true", help="only the server CPU per interaction")
     args = parser.parse_args()
+    if args.cpu_only:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            cpu = server_cpu_per_interaction(browser)
+            browser.close()
+        print(f"server CPU per faction toggle {cpu['toggle_cpu_s'] * 1000:.0f} ms, per date change "
+              f"{cpu['date_cpu_s'] * 1000:.0f} ms")
+        return
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         app = [start_to_drawn(browser, ROOT / "app.py", ".euphrates-town") for _ in range(args.runs)]
         floor = [start_to_drawn(browser, ROOT / "bench" / "floor_app.py", "path.leaflet-interactive")
                  for _ in range(args.runs)]
         toggles = toggle_latencies(browser, args.runs)
+        cpu = server_cpu_per_interaction(browser)
         browser.close()
     payload = payload_bytes()
     print(f"{'measure':45} {'value':>12}")
@@ -105,7 +160,9 @@ def main() -> None:
     print(f"{'faction toggle -> layer gone/back (median ms)':45} {statistics.median(toggles) * 1000:12.0f}")
     print(f"{'faction toggle, worst of ' + str(len(toggles)) + ' (ms)':45} {max(toggles) * 1000:12.0f}")
     print(f"{'map payload, default view (KB)':45} {payload / 1024:12.0f}")
-    print(json.dumps({"app_s": app, "floor_s": floor, "toggle_s": toggles, "payload_bytes": payload}))
+    print(f"{'server CPU per faction toggle (ms)':45} {cpu['toggle_cpu_s'] * 1000:12.0f}")
+    print(f"{'server CPU per date change (ms)':45} {cpu['date_cpu_s'] * 1000:12.0f}")
+    print(json.dumps({"app_s": app, "floor_s": floor, "toggle_s": toggles, "payload_bytes": payload, **cpu}))
 
 
 if __name__ == "__main__":

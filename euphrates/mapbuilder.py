@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date
 
 import folium
@@ -30,7 +31,8 @@ from euphrates.playback_control import DayBound, PlaybackControl, PlaybackView
 from euphrates.popup_fit import PopupFit
 from euphrates.schema import ControlEntry, Faction, Source
 from euphrates.script_json import script_json
-from euphrates.timeline import PlaceState, control_areas_on, events_until, place_state_on, state_words
+from euphrates.timeline import (PlaceState, control_areas_on, entry_on, events_until, place_state_on,
+                                state_words)
 from euphrates.view import ViewState
 
 NEUTRAL = "#7a7a7a"
@@ -108,11 +110,15 @@ class MapParts:
 
 def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
               asset_base: str = DEFAULT_BASE_URL, playback_url: str | None = None,
-              stories_url: str | None = None) -> MapParts:
+              stories_url: str | None = None, group_cache: GroupCache | None = None) -> MapParts:
     """The map of `view`. `asset_base` is where the vendored web assets are, relative to the page that shows
     the map: the default suits st_folium's component iframe; the static site and the PNG export pass their own.
     `playback_url` (the playback data script, relative to the page) adds the play control; `stories_url` (the
-    villages' stories script) keeps the villages' sources out of the page until a popup asks for them."""
+    villages' stories script) keeps the villages' sources out of the page until a popup asks for them.
+    `group_cache(key, make)` may return a stored group for `key` instead of calling `make()`: each key names
+    everything its group shows (the page's cache, see streamlit_ui/overlay_cache.py)."""
+    cached = group_cache or (lambda _key, make: make())
+    version = id(geodata)  # a reloaded geodata is a new object: its groups are new keys
     factions = geodata.factions
     base = _base_map(view, geodata)
     # Leaflet and jQuery (st_folium's frontend calls $); the map uses no Bootstrap or icon fonts, which cost
@@ -137,26 +143,73 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     PlaybackView(view.date, view.factions, view.layers, None if title else DEFAULT_TITLE_PREFIX).add_to(furniture)
     _add_legend(furniture, [factions[f] for f in factions if f in view.factions])
     overlays = [furniture]
-    overlays += _faction_groups(view, geodata, stories_url)
+    drawn = tuple(layer for layer in ("control_areas", "towns", "localities") if layer in view.layers)
+    held = _held_on(geodata, view.date)
+    for faction_id in view.factions:
+        if faction_id in factions:
+            # Keyed by what the group draws, not by the day: on most days nothing changes hands, and the next
+            # day's group is the same one.
+            overlays.append(cached(("faction", version, faction_id, held.get(faction_id, ()), drawn, stories_url),
+                                   lambda faction_id=faction_id: _stable(_faction_group(view, geodata, faction_id,
+                                                                                        stories_url))))
     if span:
-        overlays.append(_changes_group(view, geodata, *span))
+        overlays.append(cached(("changes", version, span, view.factions, view.layers),
+                               lambda: _stable(_changes_group(view, geodata, *span))))
     for name, builder in (("contact_zones", _contact_zones_group), ("rivers", _rivers_group),
                           ("deconfliction", _deconfliction_group),
                           ("routes", _routes_group), ("sites", _sites_group), ("events", _events_group)):
         source = "control_areas" if name == "contact_zones" else name  # zones are drawn from the areas
         if name in view.layers and geodata.layer(source) is not None:
-            overlays.append(builder(view, geodata))
-            if name in DAY_BOUND_LAYERS:
-                DayBound().add_to(overlays[-1])
-    if "other_places" in view.layers and geodata.layer("towns") is not None:
-        others = _reference_towns_group(view, geodata)
-        if others is not None:
-            overlays.append(others)
+            if name == "contact_zones":  # drawn from the day's near ground of the factions shown
+                key = (name, version, view.factions, held.get("", ()))
+            else:
+                key = (name, version, *((view.date,) if name in DATED_LAYERS else ()))
+            overlays.append(cached(key, lambda builder=builder, name=name: _stable(
+                _day_bound(builder(view, geodata)) if name in DAY_BOUND_LAYERS else builder(view, geodata))))
+    if "other_places" in view.layers and geodata.layer("towns") is not None \
+            and _reference_towns_group(view, geodata) is not None:
+        overlays.append(cached(("other_places", version, view.date),
+                               lambda: _stable(_reference_towns_group(view, geodata))))
     off = [esc(faction.short_name) for faction_id, faction in factions.items() if faction_id not in view.factions]
     off += [GROUP_NAMES[layer] for layer in GROUP_NAMES if layer not in view.layers]
     SwitchedOffEntries(off).add_to(furniture)
     _stable_ids(overlays)
     return MapParts(base=base, overlays=overlays)
+
+
+GroupCache = Callable[[tuple, Callable[[], folium.FeatureGroup]], folium.FeatureGroup]
+# Overlays whose content depends on the day shown (the others draw the same on every day).
+DATED_LAYERS = ("contact_zones", "deconfliction", "sites", "events")
+
+
+def _held_on(geodata: GeoData, day: date) -> dict[str, tuple]:
+    """What each faction holds on `day`, as keys for the group cache: its area versions and the control entries
+    in force at the places it holds (faction id → sorted tuple); "" → every near area version of the day."""
+    held: dict[str, list] = {}
+    areas = geodata.layer("control_areas")
+    if areas is not None:
+        for area in areas.records:
+            if area.valid_from <= day and (area.valid_to is None or day <= area.valid_to):
+                held.setdefault(area.faction, []).append(area.id)
+                if area.ground == "near":
+                    held.setdefault("", []).append(area.id)
+    for name in ("towns", "localities"):
+        layer = geodata.layer(name)
+        for record in layer.records if layer else []:
+            entry = entry_on(record.control, day)
+            if entry is not None and entry.controller is not None:
+                held.setdefault(entry.controller, []).append((record.id, entry.from_.isoformat()))
+    return {key: tuple(sorted(value, key=str)) for key, value in held.items()}
+
+
+def _stable(group: folium.FeatureGroup) -> folium.FeatureGroup:
+    _stable_ids([group])
+    return group
+
+
+def _day_bound(group: folium.FeatureGroup) -> folium.FeatureGroup:
+    DayBound().add_to(group)
+    return group
 
 
 def _stable_ids(groups: list[folium.FeatureGroup]) -> None:
@@ -522,29 +575,23 @@ def _add_legend(group: folium.FeatureGroup, factions: list[Faction]) -> None:
 
 # --- faction groups: control areas and the towns each faction held -----------------------------------------
 
-def _faction_groups(view: ViewState, geodata: GeoData, stories_url: str | None = None
-                    ) -> list[folium.FeatureGroup]:
-    areas = control_areas_on(geodata, view.date) if "control_areas" in view.layers else None
-    towns = geodata.layer("towns") if "towns" in view.layers else None
-    localities = geodata.layer("localities") if "localities" in view.layers else None
-    groups = []
-    for faction_id in view.factions:
-        faction = geodata.factions.get(faction_id)
-        if faction is None:
-            continue
-        # Leaflet's layer control shows the name as HTML; _LayerStateReporter reports it back unescaped.
-        group = folium.FeatureGroup(name=esc(faction.short_name), show=True)
-        group.faction_id = faction_id  # lets the page map layer-control names back to ids
-        DayBound().add_to(group)
-        if areas is not None and not areas.empty:
+def _faction_group(view: ViewState, geodata: GeoData, faction_id: str,
+                   stories_url: str | None = None) -> folium.FeatureGroup:
+    """What `faction_id` held on the view's day: its areas, villages and towns (those of the view's layers)."""
+    faction = geodata.factions[faction_id]
+    # Leaflet's layer control shows the name as HTML; _LayerStateReporter reports it back unescaped.
+    group = folium.FeatureGroup(name=esc(faction.short_name), show=True)
+    DayBound().add_to(group)
+    if "control_areas" in view.layers:
+        areas = control_areas_on(geodata, view.date)
+        if not areas.empty:
             _add_control_area(group, areas[areas["faction"] == faction_id], faction)
-        if localities is not None:
-            _add_localities(group, localities, view.date, geodata.factions, faction_id, stories_url)
-        if towns is not None:
-            _add_towns(group, towns, view.date, geodata.factions,
-                       lambda state, faction_id=faction_id: state is not None and state.controller == faction_id)
-        groups.append(group)
-    return groups
+    if "localities" in view.layers and geodata.layer("localities") is not None:
+        _add_localities(group, geodata.layer("localities"), view.date, geodata.factions, faction_id, stories_url)
+    if "towns" in view.layers and geodata.layer("towns") is not None:
+        _add_towns(group, geodata.layer("towns"), view.date, geodata.factions,
+                   lambda state: state is not None and state.controller == faction_id)
+    return group
 
 
 def _add_control_area(group: folium.FeatureGroup, rows, faction: Faction) -> None:

@@ -93,9 +93,11 @@ def test_unticking_in_the_layer_control_unticks_the_sidebar(page, app_url):
                            timeout=20_000)
     expect(page.get_by_role("checkbox", name="Government")).not_to_be_checked()
     expect(page.get_by_role("checkbox", name="SDF")).to_be_checked()
-    frame.wait_for_function("() => { const names = [...document.querySelectorAll("
-                            "'.leaflet-control-layers-overlays label')].map(l => l.innerText.trim());"
-                            "return names.includes('SDF') && !names.includes('Government'); }", timeout=20_000)
+    # The rerun's control lists SDF ticked and Government unticked (a stand-in, to tick it back on).
+    frame.wait_for_function("() => { const ticked = {}; document.querySelectorAll("
+                            "'.leaflet-control-layers-overlays label').forEach(l => "
+                            "ticked[l.innerText.trim()] = l.querySelector('input').checked);"
+                            "return ticked.SDF === true && ticked.Government === false; }", timeout=20_000)
     assert frame.locator('.euphrates-town[data-controller="government"]').count() == 0
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from euphrates.geodata import DEFAULT_GEODATA_DIR, GeoData, load_geodata
 from euphrates.offline import VENDOR_DIR
+from euphrates.streamlit_ui.overlay_cache import OverlayCache
 from euphrates.place_stories import stories_script
 from euphrates.playback import playback_script, write_script
 from euphrates.streamlit_ui.text import plain
@@ -19,6 +20,12 @@ def geodata() -> GeoData:
     """The process-wide GeoData. `load_geodata` caches per process until a file changes (so an operator's fix
     shows on the next rerun, without a restart); GeoData is read-only, so sessions can share it."""
     return load_geodata(os.environ.get(GEODATA_ENV) or DEFAULT_GEODATA_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def overlay_cache() -> OverlayCache:
+    """The map's rendered overlay groups, shared by every session of the process."""
+    return OverlayCache()
 
 
 def show_problems(data: GeoData) -> None:

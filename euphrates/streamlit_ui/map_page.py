@@ -18,7 +18,7 @@ from euphrates.offline import missing_vendored_files
 from euphrates.search import find_towns
 from euphrates.playback_control import DAY_TAG_PREFIX
 from euphrates.streamlit_ui import animation_export
-from euphrates.streamlit_ui.data import geodata, playback_url, show_problems, stories_url
+from euphrates.streamlit_ui.data import geodata, overlay_cache, playback_url, show_problems, stories_url
 from euphrates.streamlit_ui.text import plain
 from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
 from euphrates.view import BASEMAPS, OVERLAY_LAYERS, ViewState
@@ -58,7 +58,7 @@ def render() -> None:
     _write_url(view)
 
     parts = build_map(view.model_copy(update={"bounds": _framing(view)}), data, playback_url=playback_url(data),
-                      stories_url=stories_url(data))
+                      stories_url=stories_url(data), group_cache=overlay_cache().get)
     center, zoom = _search_target()
     st_folium(
         parts.base,

@@ -1,0 +1,78 @@
+"""Overlay groups rendered once for st_folium and shared by every session of the process.
+
+A rerun used to build and render every overlay group again (about 0.2 s of CPU for the default view), though a
+faction toggle changes one group and the readers of a news link mostly look at the same few days. Each group is
+keyed by what it shows (see `mapbuilder.build_map`); its script, as st_folium writes it, is kept in a bounded LRU
+and handed back as a `PrerenderedGroup`, whose script st_folium takes as it is.
+
+The script is rendered under a placeholder group name and renamed to the slot st_folium gives the group on each
+run (feature_group_<n>), so one text serves the group at any position in the list.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable
+
+import folium
+from folium.template import Template
+from streamlit_folium import _get_feature_group_string
+
+PLACEHOLDER_INDEX = 987654
+PLACEHOLDER = f"feature_group_{PLACEHOLDER_INDEX}"
+# st_folium appends this to every group's script itself; the cached text stops before it.
+_TRAILER = f"\nmap_div.addLayer(feature_group_{PLACEHOLDER});"
+# About 100 KB a group: 400 groups are a few days of every faction and layer, some 40 MB for the process.
+MAX_GROUPS = 400
+
+
+class PrerenderedGroup(folium.FeatureGroup):
+    """A feature group whose script (the group and everything in it) was rendered before."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}{{ this.script_text }}{% endmacro %}
+    """)
+
+    def __init__(self, text: str, name: str, control: bool, show: bool):
+        super().__init__(name=name, control=control, show=show)
+        self._name = "FeatureGroup"
+        self._text = text
+
+    @property
+    def script_text(self) -> str:
+        return self._text.replace(PLACEHOLDER, self._id)
+
+
+class OverlayCache:
+    """`get(key, make)`: the group `make()` builds, rendered once per key (and per geodata version: callers put
+    it in the key)."""
+
+    def __init__(self, max_groups: int = MAX_GROUPS):
+        self._entries: OrderedDict[Hashable, tuple[str, str, bool, bool]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_groups
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, make: Callable[[], folium.FeatureGroup]) -> PrerenderedGroup:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+        if entry is None:
+            entry = _render(make())
+            with self._lock:
+                self.misses += 1
+                self._entries[key] = entry
+                while len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
+        text, name, control, show = entry
+        return PrerenderedGroup(text, name, control, show)
+
+
+def _render(group: folium.FeatureGroup) -> tuple[str, str, bool, bool]:
+    text = _get_feature_group_string(group, folium.Map(tiles=None), idx=PLACEHOLDER_INDEX)
+    end = text.find(_TRAILER)
+    if end < 0:  # st_folium changed how it writes groups: fail loudly rather than draw a map twice
+        raise RuntimeError("st_folium's feature-group script has an unexpected form; update overlay_cache")
+    return text[:end], group.layer_name, group.control, group.show

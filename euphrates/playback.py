@@ -63,8 +63,8 @@ CELLS_FILE = "control_cells.json"
 
 
 def cached_control_cells(geodata: GeoData) -> tuple[list, list]:
-    """The cells `make geodata` wrote beside the control areas, if they were made from these areas; otherwise
-    computed now (about 20 s)."""
+    """The cells `make geodata` wrote beside the control areas, if they were made with these areas; otherwise
+    computed now from the areas' versions (a minute or more)."""
     areas_file = geodata.directory / "control_areas.geojson"
     cells_file = geodata.directory / CELLS_FILE
     if areas_file.exists() and cells_file.exists():
@@ -77,14 +77,14 @@ def cached_control_cells(geodata: GeoData) -> tuple[list, list]:
     return control_cells(geodata)
 
 
-def write_control_cells(geodata: GeoData) -> Path:
-    """Compute the cells and store them beside the control areas they were made from (for `make geodata`)."""
-    cells, holders = control_cells(geodata)
-    target = geodata.directory / CELLS_FILE
+def store_control_cells(directory: Path, cells: list, holders: list) -> Path:
+    """Store the cells beside the control areas they go with (for `make geodata`, which makes them from the
+    grounds the areas are unions of)."""
+    target = directory / CELLS_FILE
     record = {"about": "Control areas cut into cells that never split, with their holders over time as "
                        "[day since " + DATA_START.isoformat() + ", faction id or null, far 0/1]; for the map's "
-                       "playback. Made by scripts/build_geodata.py from control_areas.geojson.",
-              "control_areas_sha256": _sha256(geodata.directory / "control_areas.geojson"),
+                       "playback. Made by scripts/build_geodata.py with control_areas.geojson.",
+              "control_areas_sha256": _sha256(directory / "control_areas.geojson"),
               "cells": cells, "holders": holders}
     target.write_text(json.dumps(record, separators=(",", ":")) + "\n", encoding="utf-8")
     return target

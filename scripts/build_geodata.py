@@ -404,10 +404,10 @@ def _clipped_cells(seeds: list[tuple], piece, grounds: dict) -> None:
         grounds.setdefault(owner, []).append(cell.intersection(point.buffer(reach, quad_segs=8)).intersection(piece))
 
 
-def build_control_areas(towns: list[dict], sites: list[dict], localities: list[dict]) -> list[dict]:
+def build_control_areas(towns: list[dict], sites: list[dict], localities: list[dict]) -> tuple[list[dict], tuple]:
     """One feature per version of each (faction, ground): a version lasts while the places that faction holds
-    are unchanged. Grounds are disjoint, so a faction's area is updated by joining and cutting the grounds of
-    the places that changed hands, and no two factions' areas overlap."""
+    are unchanged. Grounds are disjoint, so a faction's area is the union of the grounds of the places it holds,
+    and no two factions' areas overlap. Also returns the playback's cells (see `playback_cells`)."""
     anchors = control_anchors(towns, sites, localities)
     to_metric = lambda geometry: gpd.GeoSeries([geometry], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
     domain = theatre_domain()
@@ -420,6 +420,7 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
     grounds = anchor_grounds(anchors, settlement_points(), pieces)
     grounds = _geographic_coverage(grounds, overlay={key for key in grounds if anchors[key[0]]["overlay"]})
 
+    tiled_union = _TiledUnion(grounds, anchors)
     held: dict[tuple[str, str], frozenset[tuple[int, str]]] = {}  # (faction, ground) → grounds held
     area_of: dict[tuple[str, str], object] = {}                     # their union, kept up to date
     open_versions: dict[tuple[str, str], dict] = {}
@@ -440,9 +441,8 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
             if before == after:
                 continue
             # From the grounds held, not by adding and cutting the changed ones: cut after cut, an area drifted
-            # (by 10 km² over a year in Raqqa). A union of a hundred grounds takes about 20 ms. Sorted: set
-            # order follows string hashing, which changes per process; the output must not.
-            area_of[key] = _polygons(shapely.union_all([grounds[g] for g in sorted(after)])) if after else None
+            # (by 10 km² over a year in Raqqa).
+            area_of[key] = tiled_union(after) if after else None
             held[key] = after
             version = open_versions.pop(key, None)
             if version is not None:
@@ -454,7 +454,71 @@ def build_control_areas(towns: list[dict], sites: list[dict], localities: list[d
     for version in open_versions.values():
         features.append(_area_feature(version, until=None))
     features = [item for item in features if item is not None]
-    return sorted(features, key=lambda item: (item["properties"]["valid_from"], item["properties"]["id"]))
+    features.sort(key=lambda item: (item["properties"]["valid_from"], item["properties"]["id"]))
+    return features, playback_cells(grounds, anchors)
+
+
+def playback_cells(grounds: dict, anchors: list[dict]) -> tuple[list, list]:
+    """The map's playback recolours cells that never split: the grounds, joined where their holders change on
+    the same days (so a town's near ground and its villages' grounds make one cell while they go together).
+    Returns (MultiPolygon coordinates, [[day since DATA_START, faction or None, far 0/1], ...]) per cell."""
+    from euphrates.playback import SIMPLIFY_DEGREES, day_number
+
+    by_story: dict[tuple, list] = {}
+    for key in sorted(grounds):
+        index, ground = key
+        story, last = [], object()
+        for entry in anchors[index]["history"]:
+            if entry.from_ > DATA_END:
+                break
+            holder = entry.controller
+            if holder != last:
+                story.append((max(0, day_number(entry.from_)), holder, 1 if ground == "far" else 0))
+                last = holder
+        # Entries before the data start collapse onto day 0: the last of them is the one in force.
+        story = [change for number, change in enumerate(story)
+                 if number + 1 == len(story) or story[number + 1][0] > change[0]]
+        by_story.setdefault(tuple(story), []).append(grounds[key])
+    cells, holders = [], []
+    for story, parts in by_story.items():
+        if all(holder is None for _, holder, _ in story):
+            continue
+        geometry = shapely.set_precision(
+            _polygons(shapely.union_all(parts)).simplify(SIMPLIFY_DEGREES, preserve_topology=True), 1e-3,
+            mode="pointwise")
+        if geometry.is_empty:
+            continue
+        coordinates = mapping(geometry)["coordinates"]
+        cells.append([coordinates] if geometry.geom_type == "Polygon" else list(coordinates))
+        holders.append([list(change) for change in story])
+    return cells, holders
+
+
+class _TiledUnion:
+    """The union of a set of grounds, made from per-tile unions that are kept: a change of hands re-unions only
+    its tile's grounds, then joins the tiles' pieces (disjoint, since the grounds are). About 3,700 unions are
+    asked for; done whole each time they took 90 of the build's 130 s."""
+
+    TILE_DEGREES = 0.5
+
+    def __init__(self, grounds: dict, anchors: list[dict]):
+        self.grounds = grounds
+        self.tile_of = {key: (int(anchors[key[0]]["point"].x // self.TILE_DEGREES),
+                              int(anchors[key[0]]["point"].y // self.TILE_DEGREES)) for key in grounds}
+        self.pieces: dict[frozenset, object] = {}
+
+    def __call__(self, keys: frozenset):
+        tiles: dict[tuple[int, int], list] = {}
+        for key in keys:
+            tiles.setdefault(self.tile_of[key], []).append(key)
+        pieces = []
+        for tile in sorted(tiles):
+            members = frozenset(tiles[tile])
+            if members not in self.pieces:
+                # Sorted: set order follows string hashing, which changes per process; the output must not.
+                self.pieces[members] = shapely.union_all([self.grounds[key] for key in sorted(members)])
+            pieces.append(self.pieces[members])
+        return _polygons(shapely.union_all(pieces))
 
 
 def _area_feature(version: dict, until: date | None) -> dict | None:
@@ -534,13 +598,13 @@ def main(argv: list[str]) -> None:
     write_layer("deconfliction", build_deconfliction(), precision=4)
     localities = build_localities(allow_problems="--allow-problems" in argv)
     write_layer("localities", localities)
-    write_layer("control_areas", build_control_areas(towns, sites, localities), precision=4, pointwise=True)
-    # The playback's cells are cut from the areas as written, so the app can tell a stale file by its hash.
-    from euphrates.geodata import load_geodata
-    from euphrates.playback import write_control_cells
+    areas, (cells, holders) = build_control_areas(towns, sites, localities)
+    write_layer("control_areas", areas, precision=4, pointwise=True)
+    # Stored with the hash of the areas as written, so the app can tell a stale file.
+    from euphrates.playback import store_control_cells
 
-    cells = write_control_cells(load_geodata(GEODATA))
-    print(f"{cells.name}: {cells.stat().st_size / 1024:.0f} KB")
+    stored = store_control_cells(GEODATA, cells, holders)
+    print(f"{stored.name}: {len(cells)} cells, {stored.stat().st_size / 1024:.0f} KB")
 
 
 if __name__ == "__main__":

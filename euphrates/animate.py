@@ -16,6 +16,7 @@ from euphrates.geodata import GeoData
 from euphrates.view import ViewState
 
 FORMATS = ("gif", "mp4", "webm")
+NO_STORIES = "about:blank"
 MAX_FRAMES = 2000
 # The last frame stays up this long (at least), so the end of the story can be read before a loop restarts.
 HOLD_LAST_S = 2.0
@@ -110,7 +111,10 @@ def render_frames(views: list[ViewState], geodata: GeoData, workdir: Path, width
 
     def build(number: int) -> Path:
         page_file = workdir / f"frame-{number:04d}.html"
-        page_file.write_text(map_html(views[number], geodata, asset_base), encoding="utf-8")
+        # A frame opens no popup: with a stories URL (never loaded) the villages' popup text stays out of the
+        # page, a third of its bytes.
+        page_file.write_text(map_html(views[number], geodata, asset_base, stories_url=NO_STORIES),
+                             encoding="utf-8")
         return page_file
 
     jobs = [PngJob(view, workdir / f"frame-{number:04d}.png", width, height, scale)

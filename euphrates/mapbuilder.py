@@ -787,14 +787,16 @@ def _changes_group(view: ViewState, geodata: GeoData, start: date, end: date) ->
                         "town": place.layer == "towns", "label": f"{place.name}: {words} ({dates})"})
     if records:
         ChangedPlaces(records).add_to(group)
-    legend = (f'<div style="{_BOX_STYLE}max-width:260px"><b>Changes</b> {esc(_long_date(start))} → '
-              f'{esc(_long_date(end))}<br><span style="display:inline-block;width:14px;height:10px;'
+    # A <details> box, collapsed on a narrow map like the legend (see _GroupControl), open in exports.
+    legend = (f'<div style="{_BOX_STYLE}max-width:260px"><details open data-collapse-below='
+              f'"{LEGEND_COLLAPSE_BELOW_PX}"><summary><b>Changes</b> {esc(_long_date(start))} → '
+              f'{esc(_long_date(end))}</summary><span style="display:inline-block;width:14px;height:10px;'
               'background:repeating-linear-gradient(135deg,#555 0 2px,transparent 2px 5px);vertical-align:-1px">'
               '</span> ground gained <span style="display:inline-block;width:14px;height:10px;border:2px dashed '
               '#555;vertical-align:-2px"></span> ground lost<br><span style="display:inline-block;width:10px;'
-              'height:10px;border-radius:50%;background:linear-gradient(90deg,#444 50%,#ddd 50%);border:1px solid #333;'
-              'vertical-align:-1px"></span> place that changed hands (before | after); the table under the map '
-              'lists them with sources</div>')
+              'height:10px;border-radius:50%;background:linear-gradient(90deg,#444 50%,#ddd 50%);border:1px solid '
+              '#333;vertical-align:-1px"></span> place that changed hands (before | after); the table under the '
+              'map lists them with sources</details></div>')
     _GroupControl(legend, "topleft", "euphrates-changes-legend").add_to(group)
     return group
 

@@ -11,6 +11,7 @@ import json
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +50,10 @@ def start_to_drawn(browser, app: Path, drawn_selector: str) -> float:
         stop(process)
 
 
-def toggle_latencies(browser, runs: int) -> list[float]:
-    """Seconds from unticking (or ticking) SDF in the sidebar to its areas leaving (or entering) the map."""
+@contextmanager
+def app_page(browser, settle_ms: int):
+    """The app started on a free port and its map drawn in a new page, then `settle_ms` for the first run's
+    follow-ups (bounds, component value); yields (server process, page, map frame)."""
     port = free_port()
     process = start_streamlit(ROOT / "app.py", port)
     page = browser.new_context(viewport={"width": 1400, "height": 950}).new_page()
@@ -58,7 +61,16 @@ def toggle_latencies(browser, runs: int) -> list[float]:
         page.goto(f"http://127.0.0.1:{port}/")
         frame = map_frame(page)
         frame.wait_for_selector(".euphrates-town", state="attached", timeout=60_000)
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(settle_ms)
+        yield process, page, frame
+    finally:
+        page.context.close()
+        stop(process)
+
+
+def toggle_latencies(browser, runs: int) -> list[float]:
+    """Seconds from unticking (or ticking) SDF in the sidebar to its areas leaving (or entering) the map."""
+    with app_page(browser, 1500) as (_process, page, frame):
         checkbox = page.get_by_role("checkbox", name="SDF")
         timings = []
         for run in range(runs * 2):
@@ -72,9 +84,6 @@ def toggle_latencies(browser, runs: int) -> list[float]:
             timings.append(time.perf_counter() - started)
             page.wait_for_timeout(500)
         return timings
-    finally:
-        page.context.close()
-        stop(process)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -88,14 +97,7 @@ def cpu_seconds(pid: int) -> float:
 def server_cpu_per_interaction(browser, actions: int = 10) -> dict[str, float]:
     """Server CPU seconds per faction toggle and per one-day date change (the slider's arrow key), each waited
     for until the map shows it, over `actions` of each; read from the server's /proc CPU time."""
-    port = free_port()
-    process = start_streamlit(ROOT / "app.py", port)
-    page = browser.new_context(viewport={"width": 1400, "height": 950}).new_page()
-    try:
-        page.goto(f"http://127.0.0.1:{port}/")
-        frame = map_frame(page)
-        frame.wait_for_selector(".euphrates-town", state="attached", timeout=60_000)
-        page.wait_for_timeout(3000)  # the first run's follow-ups (bounds, component value) are over
+    with app_page(browser, 3000) as (process, page, frame):
         checkbox = page.get_by_role("checkbox", name="SDF")
         before = cpu_seconds(process.pid)
         for run in range(actions):
@@ -116,9 +118,6 @@ def server_cpu_per_interaction(browser, actions: int = 10) -> dict[str, float]:
             page.wait_for_timeout(300)
         dates = cpu_seconds(process.pid)
         return {"toggle_cpu_s": (toggles - before) / actions, "date_cpu_s": (dates - toggles) / actions}
-    finally:
-        page.context.close()
-        stop(process)
 
 
 def payload_bytes() -> int:

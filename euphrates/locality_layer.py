@@ -10,6 +10,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from euphrates.place_stories import GLOBAL_NAME as STORIES_GLOBAL
+from euphrates.popup_text import POPUP_DOM_JS
 from euphrates.script_json import script_json
 
 
@@ -22,13 +23,7 @@ class LocalityDots(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function(group) {
-            function add(parent, tag, text, style) {
-                var node = document.createElement(tag);
-                if (text) { node.textContent = text; }
-                if (style) { node.style.cssText = style; }
-                parent.appendChild(node);
-                return node;
-            }
+            {{ this.popup_dom_js }}
             function popup(r) {
                 var box = document.createElement('div');
                 add(box, 'b', r.name);
@@ -38,19 +33,8 @@ class LocalityDots(MacroElement):
                 add(held, 'b', r.holder);
                 add(held, 'span', r.since);
                 if (r.note) { add(box, 'div', r.note, 'margin-top:2px'); }
-                var list = add(add(box, 'div', 'Sources', 'margin-top:4px;font-weight:600'), 'ul',
-                               null, 'margin:2px 0;padding-left:16px;font-weight:400');
-                r.sources.forEach(function(source) {
-                    var item = add(list, 'li');
-                    if (source[1]) {
-                        var link = add(item, 'a', source[0]);
-                        link.href = source[1];
-                        link.target = '_blank';
-                        link.rel = 'noopener noreferrer';
-                    } else {
-                        item.textContent = source[0];
-                    }
-                });
+                addSources(add(box, 'div', 'Sources', 'margin-top:4px;font-weight:600'), r.sources,
+                           'margin:2px 0;padding-left:16px;font-weight:400');
                 add(box, 'small', 'Position: ' + r.position, 'color:#666');
                 return box;
             }
@@ -95,18 +79,7 @@ class LocalityDots(MacroElement):
                     add(tr, 'td', row[0], 'vertical-align:top;padding-right:6px;white-space:nowrap');
                     var what = add(tr, 'td', row[1]);
                     if (row[2]) { add(what, 'div', row[2], 'font-size:11px'); }
-                    var list = add(what, 'ul', null, 'margin:1px 0 3px;padding-left:14px;font-size:11px');
-                    row[3].forEach(function(source) {
-                        var item = add(list, 'li');
-                        if (source[1]) {
-                            var link = add(item, 'a', source[0]);
-                            link.href = source[1];
-                            link.target = '_blank';
-                            link.rel = 'noopener noreferrer';
-                        } else {
-                            item.textContent = source[0];
-                        }
-                    });
+                    addSources(what, row[3], 'margin:1px 0 3px;padding-left:14px;font-size:11px');
                 });
                 add(box, 'small', 'Position: ' + story.position, 'color:#666');
                 return box;
@@ -144,5 +117,6 @@ class LocalityDots(MacroElement):
     def __init__(self, records: list[dict], stories_url: str | None = None):
         super().__init__()
         self._name = "LocalityDots"
+        self.popup_dom_js = POPUP_DOM_JS
         self.records_json = script_json(records)  # UTF-8 as is: Arabic names stay 2 bytes a letter
         self.stories_json = script_json({"url": stories_url, "global": STORIES_GLOBAL})

@@ -29,6 +29,7 @@ from euphrates.locality_layer import LocalityDots
 from euphrates.offline import DEFAULT_BASE_URL, LeafletIconPathFix, vendored_links
 from euphrates.playback_control import DayBound, PlaybackControl, PlaybackView
 from euphrates.popup_fit import PopupFit
+from euphrates.popup_text import POPUP_DOM_JS
 from euphrates.schema import ControlEntry, Faction, Source
 from euphrates.script_json import script_json
 from euphrates.timeline import (PlaceState, control_areas_on, entry_on, events_until, place_state_on,
@@ -321,13 +322,7 @@ class _PointLayer(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function(group) {
-            function add(parent, tag, text, style) {
-                var node = document.createElement(tag);
-                if (text) { node.textContent = text; }
-                if (style) { node.style.cssText = style; }
-                parent.appendChild(node);
-                return node;
-            }
+            {{ this.popup_dom_js }}
             function story(s) {
                 var box = document.createElement('div');
                 box.className = 'euphrates-popup';
@@ -350,20 +345,9 @@ class _PointLayer(MacroElement):
                     var what = add(tr, 'td', row[1]);
                     if (row[2]) { add(what, 'br'); add(what, 'small', row[2]); }
                 });
-                var list = add(add(box, 'div', null, 'margin-top:4px'), 'ul', null,
-                               'margin:2px 0;padding-left:16px');
-                list.parentNode.insertBefore(add(document.createElement('b'), 'span', 'Sources'), list);
-                s.sources.forEach(function(source) {
-                    var item = add(list, 'li');
-                    if (source[1]) {
-                        var link = add(item, 'a', source[0]);
-                        link.href = source[1];
-                        link.target = '_blank';
-                        link.rel = 'noopener noreferrer';
-                    } else {
-                        item.textContent = source[0];
-                    }
-                });
+                var sources = add(box, 'div', null, 'margin-top:4px');
+                add(sources, 'b', 'Sources');
+                addSources(sources, s.sources, 'margin:2px 0;padding-left:16px');
                 add(box, 'small', 'Coordinates: ' + s.position, 'color:#666');
                 return box;
             }
@@ -387,6 +371,7 @@ class _PointLayer(MacroElement):
     def __init__(self, points: list[dict]):
         super().__init__()
         self._name = "PointLayer"
+        self.popup_dom_js = POPUP_DOM_JS
         self.points = points
         # Not `tojson`: it writes every non-ASCII letter as a 6-byte escape.
         self.points_json = script_json(points)

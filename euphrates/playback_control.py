@@ -19,6 +19,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from euphrates.playback import GLOBAL_NAME, day_number
+from euphrates.timeline import DATA_START
 from euphrates.script_json import script_json
 
 # Days per second for each speed the reader can choose, and the one it starts with.
@@ -81,7 +82,7 @@ class PlaybackControl(MacroElement):
         (function(map, options) {
             var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
                           'September', 'October', 'November', 'December'];
-            var START = Date.UTC(2016, 5, 1);
+            var START = Date.parse(options.start + 'T00:00:00Z');  // day 0 of the data
             var PANE = 'euphratesPlayback';
             var state = {playing: false, wanted: false, loading: false, day: null, data: null, layer: null,
                          cells: [], places: [], hidden: [], timer: null, fallback: null, keyPause: {}, frames: 0,
@@ -351,6 +352,7 @@ class PlaybackControl(MacroElement):
         super().__init__()
         self._name = "PlaybackControl"
         self.options_json = script_json({
-            "scriptUrl": script_url, "global": GLOBAL_NAME, "speeds": [list(item) for item in SPEEDS],
+            "scriptUrl": script_url, "global": GLOBAL_NAME, "start": DATA_START.isoformat(),
+            "speeds": [list(item) for item in SPEEDS],
             "defaultSpeed": DEFAULT_SPEED, "keyPauseMs": KEY_DATE_PAUSE_MS, "tagPrefix": DAY_TAG_PREFIX,
             "rerunWaitMs": RERUN_WAIT_MS})

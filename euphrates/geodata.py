@@ -113,6 +113,8 @@ class GeoData:
     factions: dict[str, schema.Faction]
     layers: dict[str, Layer]
     problems: list[Problem] = field(default_factory=list)
+    # Which files these are (folder, names, mtimes, sizes): caches of what is made from the data key on it.
+    version: tuple = ()
 
     def layer(self, name: str) -> Layer | None:
         return self.layers.get(name)
@@ -166,7 +168,8 @@ def _load_cached(path: Path, _signature: tuple) -> GeoData:
         except Exception as error:  # a safety net: a file that breaks the loader is reported, not raised
             problems.append(_unexpected(path / spec.filename, error))
     problems.extend(_cross_layer_problems(path, layers))
-    return GeoData(directory=path, factions=factions, layers=layers, problems=problems)
+    return GeoData(directory=path, factions=factions, layers=layers, problems=problems,
+                   version=(str(path), _signature))
 
 
 def _unexpected(path: Path, error: Exception) -> Problem:

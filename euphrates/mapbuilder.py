@@ -119,7 +119,7 @@ def build_map(view: ViewState, geodata: GeoData, *, title: str | None = None,
     `group_cache(key, make)` may return a stored group for `key` instead of calling `make()`: each key names
     everything its group shows (the page's cache, see streamlit_ui/overlay_cache.py)."""
     cached = group_cache or (lambda _key, make: make())
-    version = id(geodata)  # a reloaded geodata is a new object: its groups are new keys
+    version = geodata.version or id(geodata)  # changed files make new keys
     factions = geodata.factions
     base = _base_map(view, geodata)
     # Leaflet and jQuery (st_folium's frontend calls $); the map uses no Bootstrap or icon fonts, which cost

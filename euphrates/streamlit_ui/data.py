@@ -45,16 +45,16 @@ SCRIPTS = {"playback": playback_script, "stories": stories_script}
 
 def playback_url(data: GeoData) -> str | None:
     """Where the map's play control loads its data from (None: no play control)."""
-    return _published("playback", str(data.directory), id(data), data)
+    return _published("playback", data.version, data)
 
 
 def stories_url(data: GeoData) -> str | None:
     """Where the villages' popups load their stories from (None: the stories go in the page)."""
-    return _published("stories", str(data.directory), id(data), data)
+    return _published("stories", data.version, data)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _published(kind: str, directory: str, version: int, _data: GeoData) -> str | None:
+def _published(kind: str, version: tuple, _data: GeoData) -> str | None:
     """A script made from the geodata, written once per geodata version under static/generated/ (and served
     by Streamlit); None if it cannot be written there."""
     try:

@@ -20,6 +20,8 @@ from euphrates.timeline import DATA_END, DATA_START, KEY_DATES
 SIMPLIFY_DEGREES = 0.01
 STATES = ("held", "contested", "besieged", "mixed")
 GLOBAL_NAME = "euphratesPlaybackData"
+# Scripts of earlier geodata versions kept beside the newest (servers of several versions may share the folder).
+KEEP_SCRIPTS = 8
 # Slivers left by the edges of nearly equal versions (about 0.1 km²) are not cells.
 MIN_CELL_SQ_DEGREES = 1e-5
 
@@ -166,4 +168,8 @@ def write_script(stem: str, script: str, directory: Path) -> str:
             file.write(data)
         os.chmod(partial, 0o644)
         os.replace(partial, target)  # whole or not at all, even with two servers starting at once
+        # Every change of the geodata writes a new name: keep the newest few, not every version ever served.
+        older = sorted(directory.glob(f"{stem}-*.js"), key=lambda path: path.stat().st_mtime)[:-KEEP_SCRIPTS]
+        for path in older:
+            path.unlink(missing_ok=True)
     return name

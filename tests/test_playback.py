@@ -110,3 +110,14 @@ def test_the_static_site_carries_the_scripts_its_pages_load(tmp_path, geodata):
     stories = (tmp_path / "data" / "stories.js").read_text()
     assert stories.startswith("window.euphratesStories={") and '"marrat"' in stories.lower()
     assert (tmp_path / "data" / "playback.js").read_text().startswith("window.euphratesPlaybackData=")
+
+
+def test_scripts_are_named_by_content_and_old_versions_pruned(tmp_path):
+    from euphrates.playback import KEEP_SCRIPTS, write_script
+
+    names = [write_script("stories", f"window.x={number};", tmp_path) for number in range(KEEP_SCRIPTS + 3)]
+    assert write_script("stories", "window.x=0;", tmp_path) == names[0]  # same content, same name
+    assert len(set(names)) == KEEP_SCRIPTS + 3
+    assert len(list(tmp_path.glob("stories-*.js"))) <= KEEP_SCRIPTS + 1
+    assert (tmp_path / names[-1]).read_text() == f"window.x={KEEP_SCRIPTS + 2};"
+    assert not list(tmp_path.glob("*.partial"))

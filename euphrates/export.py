@@ -191,10 +191,12 @@ def render_png(page, page_file: Path, job: PngJob) -> None:
     """Load the map page, wait until it is drawn, hide the interactive controls, open the legend (a narrow export
     would start with it collapsed) and save the viewport (the map fills it)."""
     page.goto(page_file.as_uri())
-    page.wait_for_function(_DRAWN, timeout=DRAW_TIMEOUT_MS, polling=50)
-    page.locator(".leaflet-control-zoom, .leaflet-control-layers, .euphrates-export").evaluate_all(
-        "nodes => nodes.forEach(n => n.style.display = 'none')")
-    page.locator(".leaflet-container details").evaluate_all("nodes => nodes.forEach(n => n.open = true)")
+    page.wait_for_function(_DRAWN, timeout=DRAW_TIMEOUT_MS, polling=10)
+    page.evaluate("""() => {
+        document.querySelectorAll('.leaflet-control-zoom, .leaflet-control-layers, .euphrates-export')
+            .forEach(n => n.style.display = 'none');
+        document.querySelectorAll('.leaflet-container details').forEach(n => n.open = true);
+    }""")
     page.screenshot(path=str(job.out), animations="disabled")
     share = blank_share(job.out)
     if share > MAX_BLANK_SHARE:

@@ -3,10 +3,11 @@ builder, same browser), encoded as GIF (Pillow) or MP4/WebM (PyAV, which ships F
 from __future__ import annotations
 
 import calendar
+import multiprocessing
 import re
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,36 +105,47 @@ def render_frames(views: list[ViewState], geodata: GeoData, workdir: Path, width
     from playwright.sync_api import sync_playwright
 
     from euphrates.browser import launch_chromium
-    from euphrates.export import PngJob, export_slot, map_html, new_page, render_png
+    from euphrates.export import PngJob, export_slot, new_page, render_png
     from euphrates.offline import VENDOR_DIR
 
     asset_base = VENDOR_DIR.as_uri()
-
-    def build(number: int) -> Path:
-        page_file = workdir / f"frame-{number:04d}.html"
-        # A frame opens no popup: with a stories URL (never loaded) the villages' popup text stays out of the
-        # page, a third of its bytes.
-        page_file.write_text(map_html(views[number], geodata, asset_base, stories_url=NO_STORIES),
-                             encoding="utf-8")
-        return page_file
-
+    pages = [workdir / f"frame-{number:04d}.html" for number in range(len(views))]
     jobs = [PngJob(view, workdir / f"frame-{number:04d}.png", width, height, scale)
             for number, view in enumerate(views)]
-    with ThreadPoolExecutor(max_workers=1) as builder, export_slot(), sync_playwright() as playwright:
-        next_page = builder.submit(build, 0)
-        browser = launch_chromium(playwright)
-        try:
-            page = new_page(browser, jobs[0])
-            for number, job in enumerate(jobs):
-                page_file = next_page.result()
-                if number + 1 < len(jobs):
-                    next_page = builder.submit(build, number + 1)
-                render_png(page, page_file, job)
-                page_file.unlink()
-                progress(number + 1, len(jobs))
-        finally:
-            browser.close()
+    # The next page is built in a forked process while the browser draws: in a thread, building held the
+    # interpreter lock that the browser's commands wait for. The fork happens before Playwright starts its
+    # threads, and inherits the loaded geodata.
+    global _BUILDER_GEODATA
+    _BUILDER_GEODATA = geodata
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as builder:
+        next_page = builder.submit(_build_page, views[0], pages[0], asset_base)
+        next_page.result()
+        with export_slot(), sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = new_page(browser, jobs[0])
+                for number, job in enumerate(jobs):
+                    page_file = next_page.result()
+                    if number + 1 < len(jobs):
+                        next_page = builder.submit(_build_page, views[number + 1], pages[number + 1], asset_base)
+                    render_png(page, page_file, job)
+                    page_file.unlink()
+                    progress(number + 1, len(jobs))
+            finally:
+                browser.close()
     return [job.out for job in jobs]
+
+
+_BUILDER_GEODATA: GeoData | None = None  # what the forked page builder inherits
+
+
+def _build_page(view: ViewState, page_file: Path, asset_base: str) -> Path:
+    """One frame's page. A frame opens no popup: with a stories URL (never loaded) the villages' popup text
+    stays out of the page, a third of its bytes."""
+    from euphrates.export import map_html
+
+    page_file.write_text(map_html(view, _BUILDER_GEODATA, asset_base, stories_url=NO_STORIES), encoding="utf-8")
+    return page_file
 
 
 def encode(frames: list[Path], out: Path, fps: float, keep_colours: tuple[str, ...] = ()) -> None:
@@ -164,7 +176,6 @@ def _shared_palette(images, keep: tuple[str, ...] = ()):
     to 16) frames spread over the animation, so the end counts as much as the start. The `keep` colours
     (#rrggbb: the factions', filling symbols and swatches) and the mosaic's most frequent colours (text, land, area
     tints) are exact; the rest come from a median cut."""
-    import numpy as np
     from PIL import Image
 
     sample = images[:: max(1, len(images) // 16)][:16]
@@ -173,10 +184,9 @@ def _shared_palette(images, keep: tuple[str, ...] = ()):
     mosaic = Image.new("RGB", (tile[0] * len(sample), tile[1]))
     for number, image in enumerate(sample):
         mosaic.paste(image.resize(tile, Image.Resampling.NEAREST), (number * tile[0], 0))
-    colours, counts = np.unique(np.asarray(mosaic).reshape(-1, 3), axis=0, return_counts=True)
+    frequent = sorted(mosaic.getcolors(maxcolors=mosaic.width * mosaic.height), reverse=True)[:EXACT_COLOURS]
     exact = list(dict.fromkeys([tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) for colour in keep]
-                               + [tuple(int(value) for value in colours[index])
-                                  for index in np.argsort(-counts)[:EXACT_COLOURS]]))
+                               + [colour for _, colour in frequent]))
     rest = mosaic.quantize(colors=PALETTE_SIZE - len(exact), method=Image.Quantize.MEDIANCUT).getpalette()
     entries = exact + [tuple(rest[index:index + 3]) for index in range(0, 3 * (PALETTE_SIZE - len(exact)), 3)]
     palette = Image.new("P", (1, 1))

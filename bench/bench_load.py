@@ -1,5 +1,7 @@
 """Many users at once: N headless browser sessions (default 20; one Chromium, one browser context each, driven
-from one Python process with Playwright's async API) against ONE `streamlit run app.py` server. Each session
+from one Python process with Playwright's async API) against one `streamlit run app.py` server, or N of them
+behind nginx (`--replicas N`, as `make serve` runs them; `--replicas 1,2` measures both and prints one table),
+or a server already running at `--url` (then without the server's CPU and memory). Each session
 opens the map, then takes a fixed number of steps, alternating a faction toggle in the sidebar with a jump to
 another key date, each timed from the action to the map showing the change (the faction's areas gone or back;
 the title's date). Then an isolation check: half the sessions untick SDF while the others leave it, and every
@@ -7,11 +9,13 @@ session must still show its own SDF state and its own date. Reports errors, step
 server's memory (VmRSS of the server process and its children) per session. Prints a table; asserts nothing.
 
     .venv/bin/python bench/bench_load.py [--sessions 20] [--steps 8] [--budget 900] [--nice-browser]
+                                         [--replicas 1,2 | --url http://host:port/]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -26,6 +30,7 @@ from playwright.async_api import async_playwright  # noqa: E402
 
 from euphrates.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from euphrates.geodata import load_geodata  # noqa: E402
+from euphrates.replicas import ReplicaSet  # noqa: E402
 from euphrates.serve import free_port, start_streamlit, stop  # noqa: E402
 from euphrates.timeline import DEFAULT_DATE, KEY_DATES  # noqa: E402
 
@@ -54,10 +59,12 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def server_rss_mb(pid: int) -> float:
-    """VmRSS of the server process and all its descendants, in MB."""
+def server_rss_mb(pids: list[int]) -> float:
+    """VmRSS of the server processes and all their descendants, in MB (NaN for a server known only by URL)."""
+    if not pids:
+        return float("nan")
     total = 0
-    for process in _descendants(pid):
+    for process in (descendant for pid in pids for descendant in _descendants(pid)):
         try:
             for line in Path(f"/proc/{process}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -67,10 +74,32 @@ def server_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def server_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the server process (its threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def server_cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of the server processes (their threads included)."""
+    if not pids:
+        return float("nan")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def serving(replicas: int, url: str | None):
+    """(the address readers open, the app processes' ids): a given URL, one plain server (replicas 0) or N
+    replicas behind nginx."""
+    if url:
+        yield url, []
+    elif replicas:
+        with ReplicaSet(replicas) as replica_set:
+            yield replica_set.url, replica_set.pids()
+    else:
+        process = start_streamlit(ROOT / "app.py", free_port())
+        try:
+            yield f"http://127.0.0.1:{process.args[process.args.index('--server.port') + 1]}/", [process.pid]
+        finally:
+            stop(process)
 
 
 # --- one session --------------------------------------------------------------------------------------------
@@ -181,27 +210,38 @@ def chromium_executable(workdir: Path, nice: bool) -> str | None:
     return str(wrapper)
 
 
-async def run(sessions: int, steps: int, budget: float, nice_browser: bool = False) -> dict:
+async def run(sessions: int, steps: int, budget: float, nice_browser: bool = False, replicas: int = 0,
+              url: str | None = None) -> dict:
+    with serving(replicas, url) as (address, pids):
+        result = await _run(sessions, steps, budget, nice_browser, address, pids, replicas)
+    result["server"] = (f"server at {url}" if url else f"{replicas} replica(s) + nginx" if replicas
+                        else "1 process, no proxy")
+    return result
+
+
+async def _run(sessions: int, steps: int, budget: float, nice_browser: bool, url: str, pids: list[int],
+               replicas: int) -> dict:
     geodata = load_geodata()
     colours = {faction_id: faction.color.lower() for faction_id, faction in geodata.factions.items()}
     LABELS.update({faction_id: faction.short_name for faction_id, faction in geodata.factions.items()})
-    port = free_port()
-    process = start_streamlit(ROOT / "app.py", port)
-    url = f"http://127.0.0.1:{port}/"
-    result: dict = {"sessions": sessions, "steps": steps, "nice_browser": nice_browser}
+    result: dict = {"sessions": sessions, "steps": steps, "nice_browser": nice_browser, "replicas": replicas,
+                    "url": url}
     workdir = tempfile.TemporaryDirectory(prefix="euphrates-load-")
     try:
         await asyncio.sleep(1)
-        result["rss_idle_mb"] = server_rss_mb(process.pid)
+        result["rss_idle_mb"] = server_rss_mb(pids)
         async with async_playwright() as playwright:
             executable = chromium_executable(Path(workdir.name), nice_browser)
             browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            warm = Session(-1, browser, url, colours)  # imports, geodata and caches: not per-session costs
-            await warm.open()
-            await warm.page.context.close()
+            # Imports, geodata and caches are not per-session costs: one session warms each replica (new
+            # sessions go round-robin).
+            for _ in range(max(1, replicas)):
+                warm = Session(-1, browser, url, colours)
+                await warm.open()
+                await warm.page.context.close()
             await asyncio.sleep(2)
-            result["rss_warm_mb"] = server_rss_mb(process.pid)
-            cpu_before = server_cpu_s(process.pid)
+            result["rss_warm_mb"] = server_rss_mb(pids)
+            cpu_before = server_cpu_s(pids)
 
             started = time.perf_counter()
             clients = [Session(number, browser, url, colours) for number in range(sessions)]
@@ -212,7 +252,7 @@ async def run(sessions: int, steps: int, budget: float, nice_browser: bool = Fal
             live = [client for client, outcome in zip(clients, opened) if not isinstance(outcome, Exception)]
             result["connect_s"] = time.perf_counter() - started
             await asyncio.sleep(2)
-            result["rss_connected_mb"] = server_rss_mb(process.pid)
+            result["rss_connected_mb"] = server_rss_mb(pids)
 
             started = time.perf_counter()
             try:
@@ -222,8 +262,8 @@ async def run(sessions: int, steps: int, budget: float, nice_browser: bool = Fal
             except asyncio.TimeoutError:
                 result["over_budget"] = True
             result["steps_s"] = time.perf_counter() - started
-            result["server_cpu_s"] = server_cpu_s(process.pid) - cpu_before
-            result["rss_after_steps_mb"] = server_rss_mb(process.pid)
+            result["server_cpu_s"] = server_cpu_s(pids) - cpu_before
+            result["rss_after_steps_mb"] = server_rss_mb(pids)
 
             result["isolation"] = await isolation(live)
 
@@ -232,9 +272,8 @@ async def run(sessions: int, steps: int, budget: float, nice_browser: bool = Fal
                     await client.page.context.close()
             await browser.close()
         await asyncio.sleep(3)
-        result["rss_closed_mb"] = server_rss_mb(process.pid)
+        result["rss_closed_mb"] = server_rss_mb(pids)
     finally:
-        stop(process)
         workdir.cleanup()
     result["open_s"] = [client.open_s for client in clients if client.open_s is not None]
     result["toggle_s"] = [value for client in clients for value in client.latencies["toggle"]]
@@ -264,26 +303,18 @@ async def isolation(live: list[Session]) -> dict:
     return {"checked": len(live), "unticked_sdf": len(unticking), "failures": failures}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--steps", type=int, default=8, help="steps per session (toggles and date jumps)")
-    parser.add_argument("--budget", type=float, default=900, help="seconds for connecting and all the steps")
-    parser.add_argument("--nice-browser", action="store_true",
-                        help="run Chromium at the lowest CPU priority so the server gets the CPU first: closer to "
-                             "clients on machines of their own")
-    args = parser.parse_args()
-    result = asyncio.run(run(args.sessions, args.steps, args.budget, args.nice_browser))
-
+def table_rows(result: dict) -> list[tuple[str, str]]:
     n = result["sessions"]
     both = result["toggle_s"] + result["date_s"]
     per_session = (result["rss_connected_mb"] - result["rss_warm_mb"]) / n
     per_session_after = (result["rss_after_steps_mb"] - result["rss_warm_mb"]) / n
+    result.update(rss_per_session_mb=per_session, rss_per_session_after_steps_mb=per_session_after)
     rows = [
+        ("server", result["server"]),
         ("sessions x steps", f"{n} x {result['steps']}"),
         ("steps done (toggles + date jumps)", f"{len(both)} ({len(result['toggle_s'])} + {len(result['date_s'])})"),
-        ("errors (timeouts, lost elements)", len(result["errors"])),
-        ("page errors (JS exceptions)", len(result["page_errors"])),
+        ("errors (timeouts, lost elements)", str(len(result["errors"]))),
+        ("page errors (JS exceptions)", str(len(result["page_errors"]))),
         ("over the time budget", "yes" if result["over_budget"] else "no"),
         ("all sessions open -> maps drawn (s)", f"{result['connect_s']:.1f}"),
         ("open -> map drawn per session, p50 / max (s)",
@@ -295,7 +326,7 @@ def main() -> None:
         rows.append((f"{name} -> map changed, p50 / p90 / p99 (ms)",
                      " / ".join(f"{percentile(values, share) * 1000:.0f}" for share in (.5, .9, .99))))
     rows += [
-        ("server RSS: idle / warm (1 session, closed) (MB)", f"{result['rss_idle_mb']:.0f} / {result['rss_warm_mb']:.0f}"),
+        ("server RSS: idle / warm (MB)", f"{result['rss_idle_mb']:.0f} / {result['rss_warm_mb']:.0f}"),
         (f"server RSS: {n} connected / after steps / closed (MB)",
          f"{result['rss_connected_mb']:.0f} / {result['rss_after_steps_mb']:.0f} / {result['rss_closed_mb']:.0f}"),
         ("server RSS per session, connected / after steps (MB)", f"{per_session:.1f} / {per_session_after:.1f}"),
@@ -303,12 +334,32 @@ def main() -> None:
          f"{result['isolation']['checked'] - len(result['isolation']['failures'])} of "
          f"{result['isolation']['checked']} ({result['isolation']['unticked_sdf']} unticked SDF)"),
     ]
-    for name, value in rows:
-        print(f"{name:55} {value:>22}")
-    for line in result["errors"][:10] + result["page_errors"][:5] + result["isolation"]["failures"][:10]:
-        print(f"  {line}")
-    result.update(rss_per_session_mb=per_session, rss_per_session_after_steps_mb=per_session_after)
-    print(json.dumps(result, default=str))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=8, help="steps per session (toggles and date jumps)")
+    parser.add_argument("--budget", type=float, default=900, help="seconds for connecting and all the steps")
+    parser.add_argument("--nice-browser", action="store_true",
+                        help="run Chromium at the lowest CPU priority so the server gets the CPU first: closer to "
+                             "clients on machines of their own")
+    parser.add_argument("--replicas", default="0",
+                        help="app processes behind nginx, or a comma list to measure each (0: one process, no proxy)")
+    parser.add_argument("--url", help="measure a server already running there (no server CPU or memory)")
+    args = parser.parse_args()
+    counts = [int(count) for count in args.replicas.split(",")]
+    results = []
+    for count in ([0] if args.url else counts):
+        results.append(asyncio.run(run(args.sessions, args.steps, args.budget, args.nice_browser, count, args.url)))
+    columns = [table_rows(result) for result in results]
+    for index, (name, _) in enumerate(columns[0]):
+        print(f"{name:55} " + " ".join(f"{column[index][1]:>24}" for column in columns))
+    for result in results:
+        for line in result["errors"][:10] + result["page_errors"][:5] + result["isolation"]["failures"][:10]:
+            print(f"  {line}")
+        print(json.dumps(result, default=str))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ one self-contained `folium.Map` for the site and the export.
 """
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Callable
@@ -22,8 +21,10 @@ from folium.template import Template
 
 from euphrates.compare import ground_changes, hatch_lines, place_changes
 from euphrates.compare_layer import ChangedPlaces
+from euphrates.countries_layer import CountriesLayer
 from euphrates.fronts import contact_zones
 from euphrates.geodata import GeoData, Layer
+from euphrates.html_escape import esc
 from euphrates.layer_control_entries import SwitchedOffEntries
 from euphrates.locality_layer import LocalityDots
 from euphrates.offline import DEFAULT_BASE_URL, LeafletIconPathFix, vendored_links
@@ -57,6 +58,11 @@ DAY_BOUND_LAYERS = ("contact_zones", "sites", "events")
 MAJOR_TOWN_POPULATION = 40_000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
 # Names of the non-faction overlay groups in the layer control, by ViewState layer.
+# Compact JSON in every script folium writes (the app's, the site's and the exports' maps): a map's data is
+# mostly coordinates, and the spaces of json.dumps's default ", " were 3% of the default view's payload. folium's
+# templates share this one Jinja environment.
+folium.GeoJson._template.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
+
 GROUP_NAMES = {"contact_zones": "Contact zones", "rivers": "Rivers", "deconfliction": "Deconfliction line",
                "routes": "Routes and corridors", "sites": "Oil, gas and dams", "events": "Events",
                "other_places": "Other places"}
@@ -70,18 +76,6 @@ TILE_BASEMAPS = {
 ATTRIBUTION = ("Areas approximate, from sourced places and OCHA's settlements. Borders: Natural Earth. Rivers: "
                "CIA World Data Bank II. Places: GeoNames, OCHA, cited pages. Story: The Washington Post, "
                "20 Oct 2017; sources per feature.")
-
-
-_ESCAPES = str.maketrans({"$": "&#36;", "`": "&#96;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
-
-
-def esc(value: object) -> str:
-    """Escape data for HTML that folium passes through unescaped, so that it shows as text wherever it lands:
-    - `& < > " '` for HTML (element content and quoted attributes);
-    - `$`, backtick and backslash, since folium puts some strings into JavaScript template literals;
-    - `{` and `}`, since branca renders each element's output as a Jinja template a second time: `{{ … }}` from
-      the data would run on the server (it can reach Python's os module), `{# …` would fail the render."""
-    return html.escape("" if value is None else str(value), quote=True).translate(_ESCAPES)
 
 
 def http_url(url: str | None) -> str | None:
@@ -250,19 +244,8 @@ def _base_map(view: ViewState, geodata: GeoData) -> folium.Map:
     fit.add_to(base)
     if view.basemap in TILE_BASEMAPS:
         folium.TileLayer(**TILE_BASEMAPS[view.basemap], control=False).add_to(base)
-    countries = geodata.layer("countries")
-    if countries is not None:
-        filled = view.basemap == "vector"
-        folium.GeoJson(
-            # The tooltip puts the name into innerHTML as it is, so it goes in escaped.
-            countries.frame[["id", "name", "geometry"]].assign(name=countries.frame["name"].map(esc)).to_json(),
-            name="Countries",
-            control=False,
-            style_function=lambda _feature, filled=filled: {
-                "color": "#6b6b6b", "weight": 1.2, "fillColor": "#f4f1ea", "fillOpacity": 1.0 if filled else 0.0},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-            attr="Natural Earth",
-        ).add_to(base)
+    if geodata.layer("countries") is not None:
+        CountriesLayer(geodata, filled=view.basemap == "vector").add_to(base)
     return base
 
 

@@ -156,7 +156,7 @@ def test_problem_lines_stay_one_line_whatever_the_data_holds():
 
 # What each layer leaves in the arguments the page hands to st_folium (feature groups, or the base script).
 LAYER_MARKS = {
-    "countries": ("script", '"id": "SY"'),
+    "countries": ("script", '"id":"SY"'),
     "rivers": ("feature_group", "Euphrates (test; course approximate)"),
     "control_areas": ("feature_group", "Approximate area held"),
     "deconfliction": ("feature_group", "Drawn from: rivers"),

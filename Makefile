@@ -17,10 +17,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 setup: $(INSTALLED)
 
 browser:
-	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_debian_package.sh chromium chromium "the browser tests need it"
 
 proxy:
-	@bash scripts/ensure_nginx.sh
+	@bash scripts/ensure_debian_package.sh nginx nginx "make serve and the proxy test need it"
 
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)

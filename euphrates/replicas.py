@@ -49,7 +49,7 @@ def nginx_conf(replicas: list[Replica], port: int, run_dir: Path, listen_address
 def nginx_binary() -> str:
     found = shutil.which("nginx") or next((path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None)
     if found is None:
-        raise ProxyError("nginx is missing: run `bash scripts/ensure_nginx.sh` (Debian's nginx package)")
+        raise ProxyError("nginx is missing: install Debian's nginx package (`make proxy` does)")
     return found
 
 

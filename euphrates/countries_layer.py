@@ -9,8 +9,8 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from euphrates.geodata import GeoData
-from euphrates.script_json import script_json
 from euphrates.html_escape import esc
+from euphrates.script_json import script_json
 
 _CACHE: dict[tuple, str] = {}
 _CACHE_LOCK = threading.Lock()
@@ -24,7 +24,8 @@ def countries_json(geodata: GeoData) -> str:
             return _CACHE[key]
     frame = geodata.layer("countries").frame
     features = [{"type": "Feature", "properties": {"id": row.id, "name": esc(row.name)},
-                 "geometry": row.geometry.__geo_interface__} for row in frame.itertuples() if row.geometry is not None]
+                 "geometry": row.geometry.__geo_interface__}
+                for row in frame.itertuples() if row.geometry is not None]
     text = script_json({"type": "FeatureCollection", "features": features})
     if key:  # a geodata read from files: the same files make the same text
         with _CACHE_LOCK:
@@ -51,4 +52,5 @@ class CountriesLayer(MacroElement):
         super().__init__()
         self._name = "CountriesLayer"
         self.data_json = countries_json(geodata)
-        self.style = {"color": "#6b6b6b", "weight": 1.2, "fillColor": "#f4f1ea", "fillOpacity": 1.0 if filled else 0.0}
+        self.style = {"color": "#6b6b6b", "weight": 1.2, "fillColor": "#f4f1ea",
+                      "fillOpacity": 1.0 if filled else 0.0}

@@ -57,12 +57,12 @@ DEFAULT_TITLE_PREFIX = "Eastern Syria, "
 DAY_BOUND_LAYERS = ("contact_zones", "sites", "events")
 MAJOR_TOWN_POPULATION = 40_000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
-# Names of the non-faction overlay groups in the layer control, by ViewState layer.
 # Compact JSON in every script folium writes (the app's, the site's and the exports' maps): a map's data is
 # mostly coordinates, and the spaces of json.dumps's default ", " were 3% of the default view's payload. folium's
 # templates share this one Jinja environment.
 folium.GeoJson._template.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
 
+# Names of the non-faction overlay groups in the layer control, by ViewState layer.
 GROUP_NAMES = {"contact_zones": "Contact zones", "rivers": "Rivers", "deconfliction": "Deconfliction line",
                "routes": "Routes and corridors", "sites": "Oil, gas and dams", "events": "Events",
                "other_places": "Other places"}

@@ -47,7 +47,8 @@ def nginx_conf(replicas: list[Replica], port: int, run_dir: Path, listen_address
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next((path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None)
+    # /usr/sbin is not on every user's PATH.
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     if found is None:
         raise ProxyError("nginx is missing: install Debian's nginx package (`make proxy` does)")
     return found
@@ -100,7 +101,8 @@ class ReplicaSet:
         env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
         self.replicas = [Replica(f"replica-{number}", free_port()) for number in range(1, self.count + 1)]
         for replica in self.replicas:
-            self.processes[replica.name] = start_streamlit(self.app, replica.port, env=env)
+            self.processes[replica.name] = start_streamlit(self.app, replica.port, env=env,
+                                                           log=self.run_dir / f"{replica.name}.log")
         site_copy = None
         if self.site_dir is not None:
             # nginx's workers run as `nobody` under a root master and may not reach the site where it was
@@ -117,14 +119,15 @@ class ReplicaSet:
         if checked.returncode != 0:
             raise ProxyError(f"nginx refused {conf}: {checked.stderr.strip()}")
         self.nginx = subprocess.Popen([*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE)
+                                      stderr=(self.run_dir / "nginx.stderr").open("wb"))
         self._wait_for_proxy()
 
     def _wait_for_proxy(self, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.nginx.poll() is not None:
-                raise ProxyError(f"nginx exited: {self.nginx.stderr.read().decode()[-2000:]}")
+                said = (self.run_dir / "nginx.stderr").read_text(errors="replace")
+                raise ProxyError(f"nginx exited: {said[-2000:]}")
             try:
                 probe = f"{self.url}_stcore/health" if self.replicas else f"{self.url}site/index.html"
                 with urllib.request.urlopen(probe, timeout=2) as response:

@@ -28,7 +28,7 @@ def main() -> int:
             ports = ", ".join(f"{replica.name} on 127.0.0.1:{replica.port}" for replica in replica_set.replicas)
             site = f" The static site: {replica_set.url}site/." if args.site else ""
             print(f"Serving {replica_set.url} through nginx: {ports}. Each response names its replica in "
-                  f"{REPLICA_HEADER}.{site} Ctrl-C stops all of it.", flush=True)
+                  f"{REPLICA_HEADER}.{site} Logs: {replica_set.run_dir}. Ctrl-C stops all of it.", flush=True)
             signal.pause()
     except ProxyError as error:
         print(f"make serve: {error}", file=sys.stderr)

@@ -62,7 +62,8 @@ def test_proxy_config_sticks_by_cookie_upgrades_websockets_and_fails_over():
     cookie_map = re.search(r"map \$cookie_%s \$euphrates_upstream \{(.*?)\}" % STICKY_COOKIE, conf, re.S).group(1)
     assert re.findall(r"^\s*(\S+) (\S+);", cookie_map, re.M) == (
         [("default", "euphrates_any")] + [(replica.name, replica.name) for replica in REPLICAS])
-    assert "proxy_set_header Upgrade $http_upgrade;" in conf and "proxy_set_header Connection $connection_upgrade;" in conf
+    assert "proxy_set_header Upgrade $http_upgrade;" in conf
+    assert "proxy_set_header Connection $connection_upgrade;" in conf
     assert f"client_max_body_size {MAX_UPLOAD_BYTES // 2**20 + 1}m;" in conf
     assert "listen 127.0.0.1:9100;" in conf
 

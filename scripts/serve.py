@@ -21,8 +21,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.replicas < 1:
         parser.error(f"REPLICAS must be at least 1, not {args.replicas}")
-    # Ctrl-C and a plain `kill` both leave through the context manager, which stops nginx and every replica.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C and a plain `kill` both leave through the context manager, which stops nginx and every replica
+    # (SIGINT set here too: a shell starts background jobs with it ignored).
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: sys.exit(0))
     try:
         with ReplicaSet(args.replicas, args.port, listen_address=args.address, site_dir=args.site) as replica_set:
             ports = ", ".join(f"{replica.name} on 127.0.0.1:{replica.port}" for replica in replica_set.replicas)
@@ -33,8 +35,6 @@ def main() -> int:
     except ProxyError as error:
         print(f"make serve: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

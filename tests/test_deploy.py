@@ -1,10 +1,15 @@
 """What a deployment is made of, checked without a cluster or a registry: the nginx config that `make serve`
 renders (nginx itself tests it), the Kubernetes manifests (kubernetes-validate against the API's schemas) and the
-Dockerfile (what it copies exists; its port and health check agree with the manifests)."""
+Dockerfile (what it copies exists; its port and health check agree with the manifests); and `make serve`'s
+script, which answers through nginx and stops everything on Ctrl-C."""
 from __future__ import annotations
 
 import re
+import signal
+import socket
 import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import kubernetes_validate
@@ -12,7 +17,8 @@ import pytest
 import yaml
 
 from euphrates.overlay import MAX_UPLOAD_BYTES
-from euphrates.replicas import STICKY_COOKIE, TEMP_DIRS, Replica, nginx_binary, nginx_conf
+from euphrates.replicas import REPLICA_HEADER, STICKY_COOKIE, TEMP_DIRS, Replica, nginx_binary, nginx_conf
+from euphrates.serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -140,3 +146,27 @@ def test_dockerfile_copies_what_exists_and_runs_the_app_on_the_manifests_port():
                for instruction, argument in instructions if instruction == "RUN")
     pod_user = manifests()["Deployment"]["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
     assert dict(instructions)["USER"] == str(pod_user)
+
+
+# --- make serve ----------------------------------------------------------------------------------------------
+
+def answers(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_serve_answers_through_nginx_and_ctrl_c_stops_all_of_it():
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--replicas", "1", "--port",
+                              str(port), "--address", "127.0.0.1"], stdout=subprocess.PIPE, text=True)
+    try:
+        banner = serve.stdout.readline()
+        replica_port = int(re.search(r"replica-1 on 127\.0\.0\.1:(\d+)", banner).group(1))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as response:
+            assert response.headers[REPLICA_HEADER] == "replica-1"
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(timeout=30) == 0
+        assert not answers(port) and not answers(replica_port)
+    finally:
+        serve.kill()

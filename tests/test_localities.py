@@ -20,8 +20,8 @@ from scripts.localities import (LocalityFile, duplicate_problems, faction_ids, n
                                 ocha_points)
 
 # Floors, not targets: they fail when researched places are lost. Raise them as the data grows.
-MIN_LOCALITIES_IN_THEATRE = 290
-MIN_DISTINCT_SOURCES = 600
+MIN_LOCALITIES_IN_THEATRE = 390
+MIN_DISTINCT_SOURCES = 900
 DEIR_EZ_ZOR = (40.1408, 35.3359)
 # The build's grounds are disjoint; writing coordinates to 4 decimals (about 10 m) and repairing the few rings
 # that rounding folds leaves slivers where neighbours meet. Measured worst: 5.7 ha between two factions.

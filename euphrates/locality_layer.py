@@ -24,14 +24,18 @@ class LocalityDots(MacroElement):
         {% macro script(this, kwargs) %}
         (function(group) {
             {{ this.popup_dom_js }}
-            function popup(r) {
-                var box = document.createElement('div');
-                add(box, 'b', r.name);
-                if (r.name_ar) { add(box, 'span', ' ' + r.name_ar); }
-                add(box, 'div', r.about, 'font-size:11px;color:#555');
+            // Name, kind and the holder of the day: the top of both popups.
+            function heading(box, place, r) {
+                add(box, 'b', place.name);
+                if (place.name_ar) { add(box, 'span', ' ' + place.name_ar); }
+                add(box, 'div', place.about, 'font-size:11px;color:#555');
                 var held = add(box, 'div');
                 add(held, 'b', r.holder);
                 add(held, 'span', r.since);
+                return box;
+            }
+            function popup(r) {
+                var box = heading(document.createElement('div'), r, r);
                 if (r.note) { add(box, 'div', r.note, 'margin-top:2px'); }
                 addSources(add(box, 'div', 'Sources', 'margin-top:4px;font-weight:600'), r.sources,
                            'margin:2px 0;padding-left:16px;font-weight:400');
@@ -66,12 +70,7 @@ class LocalityDots(MacroElement):
             function storyPopup(r, story) {
                 var box = document.createElement('div');
                 box.style.cssText = 'max-height:300px;overflow:auto';
-                add(box, 'b', story.name);
-                if (story.name_ar) { add(box, 'span', ' ' + story.name_ar); }
-                add(box, 'div', story.about, 'font-size:11px;color:#555');
-                var held = add(box, 'div');
-                add(held, 'b', r.holder);
-                add(held, 'span', r.since);
+                heading(box, story, r);
                 add(box, 'div', 'History and sources', 'margin-top:4px;font-weight:600');
                 var table = add(box, 'table', null, 'border-collapse:collapse');
                 story.history.forEach(function(row) {

@@ -6,6 +6,8 @@ script); as data they cost about a third of that.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -13,12 +15,18 @@ from euphrates.place_stories import GLOBAL_NAME as STORIES_GLOBAL
 from euphrates.popup_text import POPUP_DOM_JS
 from euphrates.script_json import script_json
 
+SHARED_FIELDS = ("fill", "ring", "weight", "holder")
+
 
 class LocalityDots(MacroElement):
-    """Circle markers for `records`: dicts with id, lat, lon, fill, ring (outline colour), weight, tooltip,
-    holder and since, and either the popup's other text fields (name, name_ar, about, note, sources ([label,
-    url or None]), position) or, with `stories_url`, nothing more: the popup then shows the place's whole
-    history from the stories script (euphrates.place_stories), loaded when a first popup opens."""
+    """Circle markers for `records`: dicts with id, lat, lon, name, fill, ring (outline colour), weight, holder,
+    since (the date, with " (approx.)" when only roughly known) and approx (position approximate: 1 or absent),
+    and either the popup's other text fields (name_ar, about, note, sources ([label, url or None]), position)
+    or, with `stories_url`, nothing more: the popup then shows the place's whole history from the stories
+    script (euphrates.place_stories), loaded when a first popup opens.
+
+    Records are sent without the fill, ring, weight and holder most of them share (in one faction's group
+    all but the contested few): written out for every village, these were 7% of the default view's payload."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -31,7 +39,7 @@ class LocalityDots(MacroElement):
                 add(box, 'div', place.about, 'font-size:11px;color:#555');
                 var held = add(box, 'div');
                 add(held, 'b', r.holder);
-                add(held, 'span', r.since);
+                add(held, 'span', ', since ' + r.since);
                 return box;
             }
             function popup(r) {
@@ -83,12 +91,14 @@ class LocalityDots(MacroElement):
                 add(box, 'small', 'Position: ' + story.position, 'color:#666');
                 return box;
             }
-            {{ this.records_json }}.forEach(function(r) {
+            var defaults = {{ this.defaults_json }};
+            {{ this.records_json }}.forEach(function(given) {
+                var r = Object.assign({}, defaults, given);
                 var dot = L.circleMarker([r.lat, r.lon], {radius: 3, weight: r.weight, color: r.ring,
                         fillColor: r.fill, fillOpacity: 0.95, className: 'euphrates-locality', pane: PANE})
                     .bindTooltip(function() {
                         var text = document.createElement('span');
-                        text.textContent = r.tooltip;
+                        text.textContent = r.name + ': ' + r.holder + (r.approx ? ' (location approximate)' : '');
                         return text;
                     });
                 if (r.sources) {
@@ -117,5 +127,10 @@ class LocalityDots(MacroElement):
         super().__init__()
         self._name = "LocalityDots"
         self.popup_dom_js = POPUP_DOM_JS
-        self.records_json = script_json(records)  # UTF-8 as is: Arabic names stay 2 bytes a letter
+        defaults = {key: Counter(record[key] for record in records).most_common(1)[0][0]
+                    for key in SHARED_FIELDS}
+        lean = [{key: value for key, value in record.items() if key not in defaults or defaults[key] != value}
+                for record in records]
+        self.records_json = script_json(lean)  # UTF-8 as is: Arabic names stay 2 bytes a letter
+        self.defaults_json = script_json(defaults)
         self.stories_json = script_json({"url": stories_url, "global": STORIES_GLOBAL})

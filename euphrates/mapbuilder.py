@@ -609,14 +609,16 @@ def _add_localities(group: folium.FeatureGroup, localities: Layer, day: date, fa
         entry = state.entry
         sources = {(source.publication, source.date, source.url): source for source in entry.sources}.values()
         record = {
-            "id": locality.id, "lat": round(geometry.y, 5), "lon": round(geometry.x, 5),
+            "id": locality.id, "lat": round(geometry.y, 5), "lon": round(geometry.x, 5), "name": locality.name,
             "fill": colours.get(faction_id, "#bbbbbb"), "ring": colours.get(others[0], "#333") if others else "#333",
-            "weight": 2 if others else 1, "tooltip": f"{locality.name}: {words}{approx}", "holder": words,
-            "since": f", since {entry.from_.isoformat()}{' (approx.)' if entry.date_approximate else ''}",
+            "weight": 2 if others else 1, "holder": words,
+            "since": f"{entry.from_.isoformat()}{' (approx.)' if entry.date_approximate else ''}",
         }
+        if locality.approximate:
+            record["approx"] = 1
         if stories_url is None:  # no stories script: the popup's text goes in the page
             record.update({
-                "name": locality.name, "name_ar": locality.name_ar or "",
+                "name_ar": locality.name_ar or "",
                 "about": f"{locality.kind}, {locality.admin}{approx}", "note": entry.note or "",
                 "sources": [[f"{source.publication}, {source.date.isoformat() if source.date else 'n.d.'}",
                              http_url(source.url)] for source in sources],

@@ -139,6 +139,9 @@ class LocalityProps(Strict):
     bank: Literal["east", "west"] | None = None  # of the Euphrates, within 15 km of it
     coord_source: str
     approximate: bool
+    # A small place whose position is approximate is left off the control areas, unless its sources place it
+    # well enough to draw it as a disc of this radius (a government enclave in a city's centre).
+    extent_m: int | None = Field(default=None, ge=300, le=3000)
     control: list[ControlEntry] = Field(min_length=1)
 
     _sorted = field_validator("control")(_sorted_history)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from euphrates.timeline import DATA_END, DATA_START, entry_on  # noqa: E402
 from euphrates.schema import LocalityProps, TownProps, SiteProps  # noqa: E402
-from scripts.localities import normalise, ocha_points, read_all  # noqa: E402
+from scripts.localities import OVERLAY_KINDS as LOCALITY_OVERLAY_KINDS, normalise, ocha_points, read_all  # noqa: E402
 
 GEODATA = ROOT / "geodata"
 SRC = GEODATA / "src"
@@ -53,7 +53,7 @@ ARABIC_ONLY = re.compile(r"^[\u0621-\u064A\u064B-\u0652 ]+$")
 # (fields, dams, bases of sites.yaml) and the small kinds are cut out of the ground around them.
 REACH_METRES = {"town": 7000, "village": 4000, "district": 1200, "base": 2500, "field": 3000, "dam": 2000,
                 "crossing": 1500, "site": 3000}
-OVERLAY_KINDS = {"district", "base", "field", "dam", "crossing", "site"}
+OVERLAY_KINDS = {*LOCALITY_OVERLAY_KINDS, "site"}
 SETTLEMENT_CAP_METRES = 10_000   # an OCHA settlement takes the holder of a sourced place at most this far away
 SETTLEMENT_REACH_METRES = 4_000  # ... and carries its ground this far (a village's fields)
 FAR_CAP_METRES = 25_000          # farther settlements, up to this, are tinted pale for the nearest holder
@@ -66,7 +66,9 @@ CONTROL_METHOD = (
     "Each sourced place, and each OCHA populated place within 10 km of one on the same bank (which takes its "
     "holder), owns its Voronoi cell among them, cut to a disc: 7 km for a town, 4 km for a village or OCHA "
     "settlement, 1.2-3 km for districts, bases, fields and dams, which are cut out of the ground around them. "
-    "The Euphrates is a boundary. Computed in UTM 37N; the grounds are simplified together to 400 m. Land "
+    "A small place whose position is only approximate is drawn only where its sources place it well enough "
+    "(e.g. the government's security squares in the centres of SDF-held Hasakah and Qamishli): as a disc of its "
+    "stated extent, its outline approximate. The Euphrates is a boundary. Computed in UTM 37N; the grounds are simplified together to 400 m. Land "
     "farther from any sourced place (the desert) is left blank: sparsely populated, not assigned. Not a front "
     "line."
 )
@@ -304,10 +306,11 @@ def control_anchors(towns: list[dict], sites: list[dict], localities: list[dict]
             model, kind = LocalityProps.model_validate(properties), properties["kind"]
         else:
             model, kind = TownProps.model_validate(properties), "town"
-        if kind in OVERLAY_KINDS and kind != "site" and properties.get("approximate"):
+        extent = properties.get("extent_m")
+        if kind in OVERLAY_KINDS and kind != "site" and properties.get("approximate") and extent is None:
             continue  # a district placed only roughly (e.g. on its city's point) cannot be drawn at its scale
         anchors.append({"id": properties["id"], "point": shape(item["geometry"]), "history": model.control,
-                        "reach": REACH_METRES[kind], "overlay": kind in OVERLAY_KINDS,
+                        "reach": extent or REACH_METRES[kind], "overlay": kind in OVERLAY_KINDS,
                         "bank": properties.get("bank")})
     return anchors
 

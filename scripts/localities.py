@@ -25,9 +25,11 @@ from euphrates.timeline import DATA_END, DATA_START  # noqa: E402
 
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 KINDS = ("village", "town", "district", "base", "field", "dam", "crossing")
+OVERLAY_KINDS = ("district", "base", "field", "dam", "crossing")  # small places cut out of the ground around them
+EXTENT_METRES = (300, 3000)  # the disc an approximately placed small place is drawn as (`extent_m`)
 SETTLEMENT_KINDS = ("village", "town", "district")  # checked against OCHA's populated places; bases are not
 LOCALITY_KEYS = {"id", "name", "name_ar", "aliases", "country", "admin", "kind", "bank", "geonames_id",
-                 "coordinates", "coord_source", "approximate_location", "control", "note"}
+                 "coordinates", "coord_source", "approximate_location", "extent_m", "control", "note"}
 ENTRY_KEYS = {"from", "controller", "state", "factions", "approximate", "one_sided", "note", "sources"}
 # The theatre and its neighbours: a point outside is a swapped or mistyped coordinate.
 LON_RANGE, LAT_RANGE = (35.5, 44.5), (32.0, 37.5)
@@ -138,6 +140,12 @@ class LocalityFile:
             self._problem(where, f"`kind` must be one of {', '.join(KINDS)}")
         if item.get("bank") not in (None, "east", "west"):
             self._problem(where, "`bank` must be east or west (omit it to compute it from the river)")
+        extent = item.get("extent_m")
+        if extent is not None and (item.get("kind") not in OVERLAY_KINDS or not item.get("approximate_location")
+                                   or isinstance(extent, bool) or not isinstance(extent, int)
+                                   or not EXTENT_METRES[0] <= extent <= EXTENT_METRES[1]):
+            self._problem(where, f"`extent_m` is for a {', '.join(OVERLAY_KINDS)} with `approximate_location: true`:"
+                                 f" whole metres, {EXTENT_METRES[0]} to {EXTENT_METRES[1]}")
         position = self._position(where, item)
         control = self._control(where, item.get("control"))
         if len(self.problems) > before or position is None or control is None:
@@ -157,6 +165,7 @@ class LocalityFile:
             "lat": lat,
             "coord_source": coord_source,
             "approximate": bool(item.get("approximate_location", False)),
+            **({"extent_m": extent} if extent is not None else {}),
             "control": control,
             "source_file": self.path.name,
         }

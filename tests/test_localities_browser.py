@@ -47,6 +47,18 @@ def test_the_same_place_was_not_sdf_before_the_offensive(page, app_url):
     assert (fill_at(frame, *SDF_EAST_OF_DEIR_EZ_ZOR) or "").lower() != SDF_YELLOW.lower()
 
 
+# The factories by the 7 km roundabout on the Hasakah road, which the SDF took in mid-September 2017: 8 km
+# north-east of the city, across the river. The point is 900 m north of the place's dot.
+SDF_FACTORIES_NORTH_EAST_OF_DEIR_EZ_ZOR = (35.3785, 40.2156)
+
+
+@pytest.mark.parametrize(("day", "sdf"), [("2017-09-20", True), ("2017-09-01", False)])
+def test_on_20_september_2017_the_map_draws_sdf_ground_north_east_of_deir_ez_zor(page, app_url, day, sdf):
+    frame = open_map(page, app_url, VIEW.replace("2017-11-20", day))
+    fill = (fill_at(frame, *SDF_FACTORIES_NORTH_EAST_OF_DEIR_EZ_ZOR) or "").lower()
+    assert (fill == SDF_YELLOW.lower()) is sdf, fill
+
+
 def test_a_village_dot_opens_a_popup_with_its_holder_and_sources(page, app_url):
     frame = open_map(page, app_url, VIEW)
     assert frame.locator("path.euphrates-locality").count() >= 3
@@ -63,3 +75,29 @@ def test_a_village_dot_opens_a_popup_with_its_holder_and_sources(page, app_url):
     assert "held by ISIS" in text and "Position:" in text  # the history before the government took it
     assert popup.locator("a[href^='http']").count() >= 1
     assert popup.locator("script, img").count() == 0
+
+
+def hover_tooltip(page, frame, lat: float, lon: float) -> str:
+    x, y = frame.evaluate("""([lat, lon]) => {
+        const p = window.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }""", [lat, lon])
+    frame.locator(".leaflet-container").hover(position={"x": x, "y": y})
+    tooltip = frame.locator(".leaflet-tooltip")
+    tooltip.first.wait_for()
+    return tooltip.first.inner_text()
+
+
+def test_dots_carry_their_holder_and_a_contested_one_the_other_sides_ring(page, app_url):
+    """Records share their group's colours and holder; a contested district keeps its own (ISIS's ring on an
+    SDF dot) and its own words."""
+    frame = open_map(page, app_url, "?date=2017-08-01&layers=localities,towns&basemap=vector"
+                                    "&bbox=38.955,35.94,39.0,35.975")
+    rings = frame.evaluate("""() => Array.from(document.querySelectorAll('path.euphrates-locality'))
+        .map(path => path.getAttribute('stroke').toLowerCase())""")
+    assert "#000000" in rings and "#333" in rings  # ISIS's black ring on the contested districts, grey on the rest
+    # Hittin, west of the town's label.
+    assert hover_tooltip(page, frame, 35.95639, 38.97778) == "Hittin (Raqqa): contested: held by ISIS, fought over with SDF"
+
+
+def test_a_held_village_says_who_held_it_on_hover(page, app_url):
+    frame = open_map(page, app_url, VIEW)
+    assert hover_tooltip(page, frame, *MARRAT) == "Marrat: held by Government"

@@ -49,6 +49,12 @@ def test_default_view_is_the_article_day_with_local_assets_only():
     assert "factions" in app.query_params and "bbox" in app.query_params
 
 
+def test_the_default_view_sends_the_map_under_600_kb():
+    """The issue's budget for the dense layer: what the page hands to st_folium on a first visit."""
+    (component,) = run_map().get("component_instance")
+    assert len(component.proto.json_args.encode()) <= 600 * 1024
+
+
 def test_query_params_restore_the_view():
     app = run_map({"date": "2017-06-01", "factions": "sdf,isis", "layers": "towns,control_areas"})
     assert app.slider(key="date").value.isoformat() == "2017-06-01"

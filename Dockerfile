@@ -19,8 +19,11 @@ COPY euphrates ./euphrates
 COPY geodata ./geodata
 COPY static ./static
 
-RUN useradd --create-home --uid 10001 euphrates && mkdir -p static/generated && chown euphrates static/generated
+RUN useradd --create-home --uid 10001 euphrates && mkdir -p static/generated .cache \
+    && chown euphrates static/generated .cache
 USER 10001
+# Checks the data once, here, and keeps the checked layers in .cache: a container starts without checking them.
+RUN python -c "from euphrates.geodata import load_geodata; assert load_geodata().ok"
 EXPOSE 8501
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health')"
 CMD ["python", "-m", "streamlit", "run", "app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]

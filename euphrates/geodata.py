@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
-from euphrates import schema
+from euphrates import geodata_cache, schema
 
 DEFAULT_GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
 MAX_LAYER_BYTES = 50 * 1024 * 1024
@@ -159,6 +159,16 @@ def _load_cached(path: Path, _signature: tuple) -> GeoData:
     except Exception as error:  # a safety net, as for the layers below
         problems.append(_unexpected(path / FACTIONS_FILE, error))
         factions = {}
+    # The bundled data, checked once per version of its files and of this code (other folders: tests, uploads).
+    cache_key = (geodata_cache.key([path / FACTIONS_FILE] + [path / spec.filename for spec in LAYERS])
+                 if path == DEFAULT_GEODATA_DIR and not problems else None)
+    cached = geodata_cache.read(cache_key) if cache_key else None
+    if cached is not None:
+        try:
+            layers = {spec.name: _layer_from_checked(spec, *cached[spec.name]) for spec in LAYERS}
+            return GeoData(directory=path, factions=factions, layers=layers, version=(str(path), _signature))
+        except (KeyError, TypeError, ValueError):  # not what this code writes: check the files again
+            pass
     layers: dict[str, Layer] = {}
     for spec in LAYERS:
         try:
@@ -168,8 +178,23 @@ def _load_cached(path: Path, _signature: tuple) -> GeoData:
         except Exception as error:  # a safety net: a file that breaks the loader is reported, not raised
             problems.append(_unexpected(path / spec.filename, error))
     problems.extend(_cross_layer_problems(path, layers))
+    if cache_key and not problems:
+        geodata_cache.write(cache_key, {
+            name: ([record.model_dump(mode="json", by_alias=True) for record in layer.records],
+                   list(layer.frame.geometry)) for name, layer in layers.items()})
     return GeoData(directory=path, factions=factions, layers=layers, problems=problems,
                    version=(str(path), _signature))
+
+
+def _layer_from_checked(spec: LayerSpec, rows: list[dict], geometries: list) -> Layer:
+    """A layer from records and geometries checked by an earlier load (the disk cache): the records are
+    validated again, which is cheap; the geometries' checks are not repeated."""
+    if len(rows) != len(geometries):
+        raise ValueError("records and geometries differ in number")
+    records = [spec.props.model_validate(row) for row in rows]
+    frame = gpd.GeoDataFrame([record.model_dump(mode="json", by_alias=True) for record in records],
+                             geometry=geometries, crs="EPSG:4326")
+    return Layer(spec=spec, records=records, frame=frame)
 
 
 def _unexpected(path: Path, error: Exception) -> Problem:

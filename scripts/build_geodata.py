@@ -68,7 +68,8 @@ CONTROL_METHOD = (
     "settlement, 1.2-3 km for districts, bases, fields and dams, which are cut out of the ground around them. "
     "A small place whose position is only approximate is drawn only where its sources place it well enough "
     "(e.g. the government's security squares in the centres of SDF-held Hasakah and Qamishli): as a disc of its "
-    "stated extent, its outline approximate. The Euphrates is a boundary. Computed in UTM 37N; the grounds are simplified together to 400 m. Land "
+    "stated extent, its outline approximate. The Euphrates is a boundary. Computed in UTM 37N; the grounds are "
+    "simplified together to 400 m. Land "
     "farther from any sourced place (the desert) is left blank: sparsely populated, not assigned. Not a front "
     "line."
 )

@@ -87,15 +87,16 @@ def hover_tooltip(page, frame, lat: float, lon: float) -> str:
 
 
 def test_dots_carry_their_holder_and_a_contested_one_the_other_sides_ring(page, app_url):
-    """Records share their group's colours and holder; a contested district keeps its own (ISIS's ring on an
-    SDF dot) and its own words."""
+    """Records share their group's colours and holder; a contested district keeps its own: the other side's
+    ring, and its own words."""
     frame = open_map(page, app_url, "?date=2017-08-01&layers=localities,towns&basemap=vector"
                                     "&bbox=38.955,35.94,39.0,35.975")
     rings = frame.evaluate("""() => Array.from(document.querySelectorAll('path.euphrates-locality'))
         .map(path => path.getAttribute('stroke').toLowerCase())""")
     assert "#000000" in rings and "#333" in rings  # ISIS's black ring on the contested districts, grey on the rest
     # Hittin, west of the town's label.
-    assert hover_tooltip(page, frame, 35.95639, 38.97778) == "Hittin (Raqqa): contested: held by ISIS, fought over with SDF"
+    assert (hover_tooltip(page, frame, 35.95639, 38.97778)
+            == "Hittin (Raqqa): contested: held by ISIS, fought over with SDF")
 
 
 def test_a_held_village_says_who_held_it_on_hover(page, app_url):

@@ -56,6 +56,7 @@ DEFAULT_TITLE_PREFIX = "Eastern Syria, "
 # Overlays besides the factions' that show the page's day; the playback hides them while it plays.
 DAY_BOUND_LAYERS = ("contact_zones", "sites", "events")
 MAJOR_TOWN_POPULATION = 40_000
+MAJOR_TOWN_Z = 1000
 MAJOR_TOWNS = {"raqqa", "tabqa", "manbij", "deir-ez-zor", "mayadeen", "bukamal", "qaim", "hajin", "al-busayrah"}
 # Compact JSON in every script folium writes (the app's, the site's and the exports' maps): a map's data is
 # mostly coordinates, and the spaces of json.dumps's default ", " were 3% of the default view's payload. folium's
@@ -297,10 +298,11 @@ class _PointLayer(MacroElement):
     """Many point markers as one element: the markers are made in the browser from a JSON list. One element
     instead of four per marker (marker, icon, tooltip, popup) keeps the Python build and render fast.
 
-    Each point: lat, lon, tooltip (HTML, already escaped), either `icon` (HTML for a DivIcon) or `circle`
-    (Leaflet path options for a CircleMarker), and either `popup` (HTML, already escaped) or `story` (a place's
-    control history as text, see `_town_story`), which the browser builds into a popup from text nodes only
-    when it opens: whole histories as HTML cost about twice the bytes in the page."""
+    Each point: lat, lon, tooltip (HTML, already escaped), either `icon` (HTML for a DivIcon, with `z`, an
+    optional zIndexOffset) or `circle` (Leaflet path options for a CircleMarker), and either `popup` (HTML,
+    already escaped) or `story` (a place's control history as text, see `_town_story`), which the browser builds
+    into a popup from text nodes only when it opens: whole histories as HTML cost about twice the bytes in the
+    page."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -336,8 +338,9 @@ class _PointLayer(MacroElement):
             }
             {{ this.points_json }}.forEach(function(point) {
                 var marker = point.icon
-                    ? L.marker([point.lat, point.lon], {icon: L.divIcon({html: point.icon,
-                        iconSize: point.icon_size, iconAnchor: point.icon_anchor, className: point.class_name})})
+                    ? L.marker([point.lat, point.lon], {zIndexOffset: point.z || 0, icon: L.divIcon({
+                        html: point.icon, iconSize: point.icon_size, iconAnchor: point.icon_anchor,
+                        className: point.class_name})})
                     : L.circleMarker([point.lat, point.lon], point.circle);
                 marker.bindTooltip(point.tooltip);
                 if (point.story) {
@@ -679,8 +682,11 @@ def _town_point(town, geometry, state: PlaceState | None, colours, factions) -> 
              f'0 0 2px #fff,0 0 3px #fff">{symbol}'
              # a name longer than the icon's box is cut short (the tooltip and popup have it whole)
              f'<span style="overflow:hidden;text-overflow:ellipsis">{esc(town.name)}</span></div>')
-    return _icon_point(geometry, label, esc(f"{town.name} — {state_words(state, factions)}"),
-                       _town_popup(town, state, factions), class_name="euphrates-town-icon")
+    point = _icon_point(geometry, label, esc(f"{town.name} — {state_words(state, factions)}"),
+                        _town_popup(town, state, factions), class_name="euphrates-town-icon")
+    if not minor:  # above the minor towns' labels, which Leaflet would stack by latitude (Dhiban over Mayadeen)
+        point["z"] = MAJOR_TOWN_Z
+    return point
 
 
 def _town_popup(town, state: PlaceState | None, factions: dict[str, Faction]) -> dict:

@@ -169,6 +169,15 @@ def test_export_button_downloads_what_is_on_screen(page, app_url, tmp_path):
     assert "Saved euphrates_2017-10-19.png" in frame.locator(".euphrates-export-status").inner_text()
 
 
+def test_the_story_towns_labels_lie_above_their_neighbours(page, app_url):
+    """Leaflet stacks markers by latitude, so Dhiban's label, just south, covered Mayadeen's."""
+    frame = open_map(page, app_url)
+    z_index = frame.evaluate("""() => Object.fromEntries(['mayadeen', 'dhiban'].map(town => [town, Number(
+        document.querySelector(`.euphrates-town[data-town="${town}"]`).closest('.leaflet-marker-icon')
+            .style.zIndex)]))""")
+    assert z_index["mayadeen"] > z_index["dhiban"]
+
+
 def test_contested_town_has_its_own_symbol_and_arabic_search_finds_it(page, app_url):
     frame = open_map(page, app_url, "?date=2017-08-01")
     raqqa = frame.locator('.euphrates-town[data-town="raqqa"]')

@@ -26,7 +26,7 @@ def contact_zones(geodata: GeoData, day: date) -> gpd.GeoDataFrame:
     sorted), `km2`, and the band (lon/lat) of ground within HALF_WIDTH_METRES of both.
 
     A faction's ground, and the band of two, are kept per version of their areas: a day on which one faction's
-    area changes computes only that faction's ground and its bands (a date change's slowest step before)."""
+    area changes computes only that faction's ground and its bands."""
     areas = control_areas_on(geodata, day, grounds=("near",))
     rows = []
     if not areas.empty:

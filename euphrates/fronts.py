@@ -4,13 +4,12 @@ instead of a line it cannot vouch for."""
 from __future__ import annotations
 
 import itertools
-import threading
-from collections import OrderedDict
 from datetime import date
 
 import geopandas as gpd
 import shapely
 
+from euphrates.bounded_cache import BoundedCache
 from euphrates.geodata import GeoData
 from euphrates.timeline import control_areas_on
 
@@ -33,10 +32,10 @@ def contact_zones(geodata: GeoData, day: date) -> gpd.GeoDataFrame:
         versions, grounds = {}, {}
         for faction, held in areas.groupby("faction"):
             versions[faction] = (geodata.version, faction, tuple(sorted(held["id"])))
-            grounds[faction] = _cached(versions[faction], lambda held=held: _ground(held))
+            grounds[faction] = _cache.get(versions[faction], lambda held=held: _ground(held))
         for first, second in itertools.combinations(sorted(versions), 2):
-            band = _cached((versions[first], versions[second]),
-                           lambda first=first, second=second: _band(grounds[first], grounds[second]))
+            band = _cache.get((versions[first], versions[second]),
+                              lambda first=first, second=second: _band(grounds[first], grounds[second]))
             if band is not None:
                 rows.append({"factions": (first, second), "km2": round(band.area / 1e6, 1), "geometry": band})
     frame = gpd.GeoDataFrame(rows, columns=["factions", "km2", "geometry"], geometry="geometry", crs=METRIC_CRS)
@@ -60,20 +59,5 @@ def _band(first: tuple, second: tuple):
     return band if band.area / 1e6 >= MIN_BAND_KM2 else None
 
 
-_MAX_CACHED = 64  # grounds and bands: a ground is up to a few hundred KB of coordinates
-_cache: OrderedDict = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def _cached(key, make):
-    """The value for `key`, made by `make()` the first time (the sessions' threads share it)."""
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    value = make()
-    with _cache_lock:
-        _cache[key] = value
-        while len(_cache) > _MAX_CACHED:
-            _cache.popitem(last=False)
-    return value
+# Grounds and bands: a ground is up to a few hundred KB of coordinates.
+_cache: BoundedCache = BoundedCache(max_entries=64)

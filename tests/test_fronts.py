@@ -58,17 +58,16 @@ def test_the_map_draws_zones_only_between_the_factions_shown(geodata):
 
 def test_grounds_kept_from_earlier_days_give_the_zones_computed_afresh(monkeypatch):
     """On a day when one faction's area changes, the others' grounds come from the days before."""
-    from collections import OrderedDict
-
     from euphrates import fronts
+    from euphrates.bounded_cache import BoundedCache
 
     geodata = load_geodata()
     day = date(2017, 10, 20)
-    monkeypatch.setattr(fronts, "_cache", OrderedDict())
+    monkeypatch.setattr(fronts, "_cache", BoundedCache(64))
     for earlier in (date(2017, 10, 17), date(2017, 10, 18), date(2017, 10, 19)):
         contact_zones(geodata, earlier)
     kept = contact_zones(geodata, day)
-    monkeypatch.setattr(fronts, "_cache", OrderedDict())
+    monkeypatch.setattr(fronts, "_cache", BoundedCache(64))
     afresh = contact_zones(geodata, day)
     assert len(kept) == len(afresh) >= 3
     assert list(kept["factions"]) == list(afresh["factions"]) and list(kept["km2"]) == list(afresh["km2"])

@@ -12,14 +12,14 @@ every rerun, prerendered or not (about 10 ms of the server's CPU per faction tog
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Callable, Hashable
 
 import folium
 import streamlit_folium
 from folium.template import Template
 from streamlit_folium import _get_feature_group_string
+
+from euphrates.bounded_cache import BoundedCache
 
 PLACEHOLDER_INDEX = 987654
 PLACEHOLDER = f"feature_group_{PLACEHOLDER_INDEX}"
@@ -57,25 +57,10 @@ class OverlayCache:
     it in the key)."""
 
     def __init__(self, max_groups: int = MAX_GROUPS):
-        self._entries: OrderedDict[Hashable, tuple[str, str, str, bool, bool]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_groups
-        self.hits = self.misses = 0
+        self._rendered: BoundedCache[tuple[str, str, str, bool, bool]] = BoundedCache(max_groups)
 
     def get(self, key: Hashable, make: Callable[[], folium.FeatureGroup]) -> PrerenderedGroup:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-        if entry is None:
-            entry = _render(make())
-            with self._lock:
-                self.misses += 1
-                self._entries[key] = entry
-                while len(self._entries) > self._max:
-                    self._entries.popitem(last=False)
-        return PrerenderedGroup(*entry)
+        return PrerenderedGroup(*self._rendered.get(key, lambda: _render(make())))
 
 
 def _render(group: folium.FeatureGroup) -> tuple[str, str, str, bool, bool]:

@@ -207,3 +207,12 @@ def test_a_faction_ticked_in_the_layer_control_comes_back_in_the_sidebar():
     app.run()
     assert checkbox(app, "Government").value is True and checkbox(app, "Rebels").value is False
     assert app.query_params["factions"] == "sdf,government,isis,iraq,turkey"
+
+
+def test_make_the_animation_with_an_empty_range_says_so_and_starts_nothing():
+    app = run_map({"date": "2017-10-20"})
+    app.date_input(key="animation_from").set_value(date(2017, 11, 1)).run()
+    app.button(key="animation_start").click().run()
+    assert not app.exception
+    assert any("empty range" in error.value for error in app.error)
+    assert "animation_job" not in app.session_state

@@ -14,6 +14,7 @@ from euphrates.timeline import DATA_END, DATA_START
 from euphrates.view import ViewState
 
 JOB_KEY = "animation_job"
+ERROR_KEY = "animation_error"
 STEPS = {"1d": "a day", "1w": "a week", "1m": "a month", "changes": "each day control changed"}
 FORMATS = {"gif": "GIF", "mp4": "MP4 (H.264)", "webm": "WebM (VP9)"}
 MIME = {"gif": "image/gif", "mp4": "video/mp4", "webm": "video/webm"}
@@ -31,21 +32,33 @@ def render(view: ViewState, data) -> None:
                    "holds 2 s.")
         job: AnimationJob | None = st.session_state.get(JOB_KEY)
         busy = job is not None and not job.finished
-        if st.button("Make the animation", disabled=busy, key="animation_start"):
-            try:
-                count = len(frame_dates(start, end, Step.parse(step), data))
-            except AnimationError as error:
-                st.error(plain(str(error)))
-            else:
-                if job is not None:
-                    job.discard()
-                st.session_state[JOB_KEY] = AnimationJob.start(view, start, end, step, fmt)
-                st.session_state["animation_frames"] = count
+        # Started in the click's callback, which runs before the script: a run that a rerun from the map replaces
+        # midway (its bounds, say) would otherwise lose the click.
+        st.button("Make the animation", disabled=busy, key="animation_start", on_click=_start, args=(view, data))
+        error = st.session_state.pop(ERROR_KEY, None)
+        if error:
+            st.error(plain(error))
         job = st.session_state.get(JOB_KEY)
         if job is not None and not job.finished:
             _running()
         elif job is not None:
             _result(job)
+
+
+def _start(view: ViewState, data) -> None:
+    """The button's callback: the job for the range and options chosen (read from their widgets' keys)."""
+    start, end = st.session_state["animation_from"], st.session_state["animation_to"]
+    step, fmt = st.session_state["animation_step"], st.session_state["animation_format"]
+    try:
+        count = len(frame_dates(start, end, Step.parse(step), data))
+    except AnimationError as error:
+        st.session_state[ERROR_KEY] = str(error)
+        return
+    job: AnimationJob | None = st.session_state.get(JOB_KEY)
+    if job is not None:
+        job.discard()
+    st.session_state[JOB_KEY] = AnimationJob.start(view, start, end, step, fmt)
+    st.session_state["animation_frames"] = count
 
 
 @st.fragment(run_every=1.0)

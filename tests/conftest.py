@@ -104,11 +104,12 @@ def read_features(directory: Path, name: str) -> list[dict]:
 # --- browser tests: one Streamlit server and one headless Chromium per test session ----------------------
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_url(tmp_path_factory):
     from euphrates.serve import free_port, start_streamlit, stop
 
     port = free_port()
-    process = start_streamlit(ROOT / "app.py", port)
+    # Its log goes to a file: a pipe nobody reads would stall the server once full.
+    process = start_streamlit(ROOT / "app.py", port, log=tmp_path_factory.mktemp("streamlit") / "server.log")
     yield f"http://127.0.0.1:{port}"
     stop(process)
 

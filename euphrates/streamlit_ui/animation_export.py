@@ -21,7 +21,9 @@ MIME = {"gif": "image/gif", "mp4": "video/mp4", "webm": "video/webm"}
 
 
 def render(view: ViewState, data) -> None:
-    with st.expander("Export animation"):
+    # Keyed, so the browser keeps it open across reruns (the progress shows in it); unkeyed, a rerun that
+    # remounts it closes it again.
+    with st.expander("Export animation", key="animation_panel"):
         start_default = view.compared_span[0] if view.compared_span else max(DATA_START, view.date - timedelta(days=183))
         start = st.date_input("From", value=start_default, min_value=DATA_START, max_value=DATA_END,
                               key="animation_from")

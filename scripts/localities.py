@@ -94,7 +94,9 @@ class LocalityFile:
             self._problem("YAML", str(error).replace("\n", " "))
             return
         if not isinstance(data, dict) or set(data) - {"sources", "localities"}:
-            self._problem("top level", "expected a mapping with the keys `sources` and `localities` only")
+            towns = " (towns_*.yaml files are checked by `scripts/build_geodata.py`)" \
+                if self.path.name.startswith("towns_") else ""
+            self._problem("top level", f"expected a mapping with the keys `sources` and `localities` only{towns}")
             return
         self.sources = self._read_sources(data.get("sources") or {})
         for number, item in enumerate(data.get("localities") or [], start=1):

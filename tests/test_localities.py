@@ -245,6 +245,14 @@ def test_checker_reports_broken_yaml_without_raising(tmp_path):
     assert checked.problems and checked.problems[0].startswith("localities_broken.yaml: YAML")
 
 
+def test_checker_given_a_towns_file_says_which_script_checks_it(tmp_path):
+    path = tmp_path / "towns_extra.yaml"
+    path.write_text("- id: somewhere\n  name: Somewhere\n", encoding="utf-8")
+    checked = LocalityFile(path, taken_ids=set(), factions=faction_ids(), ocha=ocha_points())
+    assert checked.problems == ["towns_extra.yaml: top level: expected a mapping with the keys `sources` and "
+                                "`localities` only (towns_*.yaml files are checked by `scripts/build_geodata.py`)"]
+
+
 def test_checker_finds_one_village_entered_twice(tmp_path):
     """Two ids 300 m apart in two files are one place entered twice; a district that close is not."""
     # An OCHA settlement in the Jazira, 8 km and more from every town and locality on the map.
